@@ -1,0 +1,442 @@
+// The API contract: every resource, request and response body, one source for the CLI's
+// client, the local control plane and the generated OpenAPI document.
+import { z } from 'zod';
+import {
+  addressSchema,
+  appNameSchema,
+  clusterNameSchema,
+  durationSchema,
+  edgeModeSchema,
+  healthPathSchema,
+  hostnameSchema,
+  proxyCountSchema,
+  upstreamUrlSchema,
+  variantNameSchema,
+  weightSchema,
+  cloudflareZoneIdSchema,
+  cloudflareTokenSchema,
+  albTargetGroupArnSchema,
+  awsRegionSchema,
+  regionFromArn,
+  parseDuration,
+} from '../inputs/index.js';
+
+const id = z.number().int().positive();
+const timestamp = z.string().describe('RFC 3339 time');
+
+// ---------- errors ----------
+/** The one error body every endpoint returns on failure. */
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(['invalid', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'timeout', 'unavailable', 'failed', 'internal']),
+      message: z.string(),
+      field: z.string().optional(),
+      value: z.string().optional(),
+      rule: z.string().optional(),
+      hint: z.string().optional(),
+      candidates: z.array(z.string()).optional(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+export type ErrorBody = z.infer<typeof errorBody>;
+
+// ---------- shared pieces ----------
+export const memberStatus = z.enum(['active', 'draining']);
+export const variantStatus = z.enum(['active', 'draining']);
+export const strategy = z.enum(['parallel', 'rolling']);
+
+export const healthSettings = z
+  .object({ path: z.string(), interval: z.string(), timeout: z.string() })
+  .meta({ id: 'HealthSettings' });
+
+/** Edge settings as returned: secrets are masked, never returned. */
+export const edgeConfigView = z
+  .object({
+    cloudflare_zone_id: z.string().optional(),
+    cloudflare_api_token: z.string().optional().describe('masked: "…" + last 4 characters'),
+    alb_target_group_arn: z.string().optional(),
+    alb_region: z.string().optional(),
+    dns_provider: z.enum(['zonefile', 'rfc2136']).optional(),
+    dns_server: z.string().optional(),
+    dns_zone: z.string().optional(),
+  })
+  .meta({ id: 'EdgeConfig' });
+
+// ---------- resources ----------
+export const cluster = z
+  .object({
+    id,
+    name: z.string(),
+    edge: edgeModeSchema,
+    edge_config: edgeConfigView,
+    proxy_count: z.number().int(),
+    proxy_app: z.string().nullable(),
+    health: healthSettings,
+    hostnames: z.array(z.string()),
+    variants: z.array(z.object({ name: z.string(), weight: z.number().int(), status: variantStatus })),
+    upstream_count: z.number().int(),
+    member_count: z.number().int(),
+    generation: z.number().int().describe('increments on every routing change'),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Cluster' });
+export type Cluster = z.infer<typeof cluster>;
+
+export const domain = z
+  .object({ id, cluster: z.string(), hostname: z.string(), env_name: z.string(), created_at: timestamp })
+  .meta({ id: 'Domain' });
+export type Domain = z.infer<typeof domain>;
+
+export const variant = z
+  .object({
+    id,
+    cluster: z.string(),
+    name: z.string(),
+    weight: z.number().int(),
+    status: variantStatus,
+    description: z.string(),
+    routed: z.boolean().describe('weight > 0 and status active'),
+    created_at: timestamp,
+  })
+  .meta({ id: 'Variant' });
+export type Variant = z.infer<typeof variant>;
+
+export const upstream = z
+  .object({
+    id,
+    cluster: z.string(),
+    variant: z.string(),
+    hostname: z.string().nullable().describe('null: serves every hostname of the cluster'),
+    kind: z.enum(['url', 'app']),
+    url: z.string().nullable(),
+    app: z.string().nullable(),
+    addresses: z.array(z.string()).describe('what the upstream resolves to now'),
+    weight: z.number().int(),
+    status: memberStatus,
+    host_header: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'Upstream' });
+export type Upstream = z.infer<typeof upstream>;
+
+export const member = z
+  .object({
+    cluster: z.string(),
+    app: z.string(),
+    status: z.enum(['active', 'draining', 'removed']),
+    weight: z.number().int(),
+    variants: z.array(z.string()),
+    upstream_ids: z.array(id),
+    addresses: z.array(z.string()),
+  })
+  .meta({ id: 'Member' });
+export type Member = z.infer<typeof member>;
+
+export const app = z
+  .object({
+    id,
+    name: z.string(),
+    addresses: z.array(z.string()),
+    deploy_cmd: z.string().nullable(),
+    health_path: z.string(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'App' });
+export type App = z.infer<typeof app>;
+
+// ---------- plans (dry runs and applied changes) ----------
+export const edgeRecord = z
+  .object({ hostname: z.string(), type: z.enum(['A', 'AAAA', 'target']), value: z.string() })
+  .meta({ id: 'EdgeRecord' });
+export type EdgeRecordView = z.infer<typeof edgeRecord>;
+
+export const plan = z
+  .object({
+    cluster: z.string(),
+    applied: z.boolean(),
+    env: z.array(z.object({ name: z.string(), hostname: z.string().nullable(), before: z.string().nullable(), after: z.string().nullable(), changed: z.boolean() })),
+    caddyfile_changed: z.boolean(),
+    edge: z.object({ added: z.array(edgeRecord), removed: z.array(edgeRecord) }),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'Plan' });
+export type Plan = z.infer<typeof plan>;
+
+/** Every routing mutation answers with the resource it changed and the plan it applied (or would apply). */
+export function mutation<T extends z.ZodType>(resource: T, name: string) {
+  return z.object({ result: resource, plan }).meta({ id: `${name}Mutation` });
+}
+
+// ---------- status (topology) ----------
+export const proxyStatus = z
+  .object({
+    index: z.number().int(),
+    address: z.string(),
+    port: z.number().int(),
+    state: z.enum(['running', 'starting', 'stopped', 'failed', 'not_installed', 'external']),
+    pid: z.number().int().nullable(),
+    healthz: z.enum(['ok', 'failing', 'unknown']),
+    generation_applied: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+  })
+  .meta({ id: 'ProxyStatus' });
+
+export const upstreamHealth = z.enum(['healthy', 'unhealthy', 'unknown']);
+
+export const clusterStatus = z
+  .object({
+    cluster,
+    generation: z.number().int(),
+    proxies: z.array(proxyStatus),
+    proxy_note: z.string().nullable().describe('e.g. how to install Caddy when it is missing'),
+    hostnames: z.array(
+      z.object({
+        hostname: z.string(),
+        env_name: z.string(),
+        env_value: z.string(),
+        draining_fallback: z.boolean(),
+        variants: z.array(
+          z.object({
+            name: z.string(),
+            weight: z.number().int(),
+            status: variantStatus,
+            routed: z.boolean(),
+            upstreams: z.array(
+              z.object({
+                id,
+                kind: z.enum(['url', 'app']),
+                target: z.string(),
+                host_header: z.string().nullable(),
+                weight: z.number().int(),
+                status: memberStatus,
+                share: z.number().describe('fraction of the hostname traffic, 0..1'),
+                addresses: z.array(z.object({ address: z.string(), health: upstreamHealth })),
+                health: upstreamHealth,
+              }),
+            ),
+          }),
+        ),
+      }),
+    ),
+    edge: z.object({
+      mode: edgeModeSchema,
+      records: z.array(edgeRecord),
+      reconciled_at: timestamp.nullable(),
+      error: z.string().nullable(),
+      note: z.string().nullable(),
+    }),
+    deploy: z.object({ id, state: z.string() }).nullable(),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'ClusterStatus' });
+export type ClusterStatus = z.infer<typeof clusterStatus>;
+
+export const proxyConfig = z
+  .object({
+    cluster: z.string(),
+    generation: z.number().int(),
+    caddyfile: z.string(),
+    env: z.record(z.string(), z.string()),
+    files: z.object({ caddyfile: z.string(), env: z.string() }).describe('paths on the control plane host'),
+  })
+  .meta({ id: 'ProxyConfig' });
+export type ProxyConfig = z.infer<typeof proxyConfig>;
+
+// ---------- deploys ----------
+export const memberStep = z.enum(['pending', 'draining', 'deploying', 'health-checking', 'undraining', 'done', 'failed', 'skipped']);
+export const deployState = z.enum(['queued', 'running', 'succeeded', 'failed', 'aborted', 'interrupted']);
+export const deploy = z
+  .object({
+    id,
+    cluster: z.string(),
+    strategy,
+    state: deployState,
+    members: z.array(
+      z.object({
+        app: z.string(),
+        addresses: z.array(z.string()),
+        step: memberStep,
+        started_at: timestamp.nullable(),
+        finished_at: timestamp.nullable(),
+        error: z.string().nullable(),
+      }),
+    ),
+    skipped: z.array(z.object({ upstream_id: id, url: z.string(), reason: z.string() })),
+    error: z.string().nullable(),
+    created_at: timestamp,
+    finished_at: timestamp.nullable(),
+  })
+  .meta({ id: 'Deploy' });
+export type Deploy = z.infer<typeof deploy>;
+
+export const deployEvent = z
+  .object({
+    seq: z.number().int(),
+    deploy_id: id,
+    at: timestamp,
+    type: z.enum(['state', 'step', 'log', 'result']),
+    app: z.string().nullable(),
+    step: memberStep.nullable(),
+    state: deployState.nullable(),
+    message: z.string(),
+  })
+  .meta({ id: 'DeployEvent' });
+export type DeployEvent = z.infer<typeof deployEvent>;
+
+// ---------- requests ----------
+const dryRun = z.boolean().optional().default(false);
+
+/** POST /api/clusters. Same rules as `cluster create`. */
+export const clusterCreateRequest = z
+  .object({
+    name: clusterNameSchema,
+    hostnames: z.array(hostnameSchema).default([]),
+    edge: edgeModeSchema.default('dns_rr'),
+    proxy_count: proxyCountSchema.default(1),
+    proxy_app: appNameSchema.nullable().optional().default(null),
+    health: z
+      .object({
+        path: healthPathSchema.default('/'),
+        interval: durationSchema.default('5s'),
+        timeout: durationSchema.default('2s'),
+      })
+      .default({ path: '/', interval: '5s', timeout: '2s' }),
+    edge_config: z
+      .object({
+        cloudflare_zone_id: cloudflareZoneIdSchema.optional(),
+        cloudflare_api_token: cloudflareTokenSchema.optional(),
+        alb_target_group_arn: albTargetGroupArnSchema.optional(),
+        alb_region: awsRegionSchema.optional(),
+        dns_provider: z.enum(['zonefile', 'rfc2136']).optional(),
+        dns_server: z.string().optional(),
+        dns_zone: hostnameSchema.optional(),
+        dns_tsig_name: z.string().optional(),
+        dns_tsig_secret: z.string().optional(),
+        dns_tsig_algorithm: z.string().optional(),
+        cloudflare_base_url: z.string().optional(),
+        aws_endpoint: z.string().optional(),
+      })
+      .default({}),
+  })
+  .superRefine((v, ctx) => {
+    if (parseDuration(v.health.timeout) >= parseDuration(v.health.interval)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['health', 'timeout'],
+        message: `the health timeout must be shorter than the interval (${v.health.interval})`,
+        input: v.health.timeout,
+      });
+    }
+    const ec = v.edge_config;
+    const need = (key: keyof typeof ec, rule: string) => {
+      if (!ec[key]) ctx.addIssue({ code: 'custom', path: ['edge_config', key], message: rule, input: '' });
+    };
+    const forbid = (keys: (keyof typeof ec)[], mode: string) => {
+      for (const k of keys)
+        if (ec[k] !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to edge ${mode}, not ${v.edge}`, input: k.includes('token') || k.includes('secret') ? '(hidden)' : String(ec[k]) });
+    };
+    if (v.edge === 'cloudflare') {
+      need('cloudflare_api_token', 'edge cloudflare needs an API token');
+      need('cloudflare_zone_id', 'edge cloudflare needs a zone id (32 hex characters)');
+    } else forbid(['cloudflare_api_token', 'cloudflare_zone_id'], 'cloudflare');
+    if (v.edge === 'aws_alb') {
+      need('alb_target_group_arn', 'edge aws_alb needs a target group ARN');
+      need('alb_region', 'edge aws_alb needs a region');
+      if (ec.alb_target_group_arn && ec.alb_region && regionFromArn(ec.alb_target_group_arn) !== ec.alb_region)
+        ctx.addIssue({ code: 'custom', path: ['edge_config', 'alb_region'], message: `the region must match the target group ARN's region (${regionFromArn(ec.alb_target_group_arn)})`, input: ec.alb_region, params: { fix: regionFromArn(ec.alb_target_group_arn) } });
+    } else forbid(['alb_target_group_arn', 'alb_region'], 'aws_alb');
+  })
+  .meta({ id: 'ClusterCreateRequest' });
+export type ClusterCreateRequest = z.input<typeof clusterCreateRequest>;
+
+export const domainAddRequest = z.object({ hostname: hostnameSchema, dry_run: dryRun }).meta({ id: 'DomainAddRequest' });
+export const variantAddRequest = z
+  .object({
+    name: variantNameSchema,
+    weight: weightSchema.default(0),
+    status: variantStatus.default('active'),
+    description: z.string().max(500).default(''),
+    dry_run: dryRun,
+  })
+  .meta({ id: 'VariantAddRequest' });
+export const variantUpdateRequest = z
+  .object({
+    weight: weightSchema.optional(),
+    status: variantStatus.optional(),
+    description: z.string().max(500).optional(),
+    dry_run: dryRun,
+  })
+  .refine((v) => v.weight !== undefined || v.status !== undefined || v.description !== undefined, {
+    message: 'nothing to update: give a weight, a status or a description',
+    path: ['weight'],
+  })
+  .meta({ id: 'VariantUpdateRequest' });
+export const upstreamAddRequest = z
+  .object({
+    variant: variantNameSchema,
+    hostname: hostnameSchema.nullable().optional().default(null),
+    url: upstreamUrlSchema.optional(),
+    app: appNameSchema.optional(),
+    weight: weightSchema.default(100),
+    host_header: hostnameSchema.nullable().optional().default(null),
+    dry_run: dryRun,
+  })
+  .superRefine((v, ctx) => {
+    if ((v.url === undefined) === (v.app === undefined))
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of url or app', input: v.url ?? '' });
+  })
+  .meta({ id: 'UpstreamAddRequest' });
+export const switchRequest = z
+  .object({ to: variantNameSchema, dry_run: dryRun, force: z.boolean().optional().default(false) })
+  .meta({ id: 'SwitchRequest' });
+export const switchResult = z
+  .object({ cluster: z.string(), to: z.string(), variants: z.array(variant), plan })
+  .meta({ id: 'SwitchResult' });
+export type SwitchResult = z.infer<typeof switchResult>;
+
+export const memberAddRequest = z
+  .object({ app: appNameSchema, variant: variantNameSchema.optional(), weight: weightSchema.default(100), dry_run: dryRun })
+  .meta({ id: 'MemberAddRequest' });
+export const memberWeightRequest = z.object({ weight: weightSchema, dry_run: dryRun }).meta({ id: 'MemberWeightRequest' });
+export const dryRunRequest = z.object({ dry_run: dryRun }).meta({ id: 'DryRunRequest' });
+export const deployRequest = z
+  .object({ strategy: strategy.default('parallel'), force: z.boolean().optional().default(false) })
+  .meta({ id: 'DeployRequest' });
+
+export const appCreateRequest = z
+  .object({
+    name: appNameSchema,
+    addresses: z.array(addressSchema).default([]),
+    deploy_cmd: z.string().min(1).max(4000).nullable().optional().default(null),
+    health_path: healthPathSchema.default('/'),
+  })
+  .meta({ id: 'AppCreateRequest' });
+export const appUpdateRequest = z
+  .object({
+    addresses: z.array(addressSchema).optional(),
+    deploy_cmd: z.string().min(1).max(4000).nullable().optional(),
+    health_path: healthPathSchema.optional(),
+  })
+  .meta({ id: 'AppUpdateRequest' });
+
+export const health = z
+  .object({ ok: z.literal(true), service: z.literal('ownstack-control-plane'), version: z.string(), pid: z.number().int(), state_dir: z.string() })
+  .meta({ id: 'Health' });
+
+// list wrappers
+export const clusterList = z.object({ clusters: z.array(cluster) }).meta({ id: 'ClusterList' });
+export const domainList = z.object({ domains: z.array(domain) }).meta({ id: 'DomainList' });
+export const variantList = z.object({ variants: z.array(variant) }).meta({ id: 'VariantList' });
+export const upstreamList = z.object({ upstreams: z.array(upstream) }).meta({ id: 'UpstreamList' });
+export const memberList = z.object({ members: z.array(member) }).meta({ id: 'MemberList' });
+export const appList = z.object({ apps: z.array(app) }).meta({ id: 'AppList' });
+export const deployList = z.object({ deploys: z.array(deploy) }).meta({ id: 'DeployList' });
+export const clusterDetail = z
+  .object({ cluster, domains: z.array(domain), variants: z.array(variant), upstreams: z.array(upstream), members: z.array(member) })
+  .meta({ id: 'ClusterDetail' });
+export type ClusterDetail = z.infer<typeof clusterDetail>;

@@ -1,0 +1,81 @@
+// Glue between commander and a command's four steps. A command's definition file imports only
+// this and commander; its implementation module is loaded when the command runs.
+import type { Command } from 'commander';
+import type { Context, ContextFactory, Globals } from '../context.js';
+
+/** The raw values commander collected: positionals in order, and the command's own options. */
+export interface RawInput {
+  args: string[];
+  opts: Record<string, unknown>;
+}
+
+/** What a command's implementation module exports. */
+export interface CommandModule<O = unknown, R = unknown> {
+  /** Raw values -> typed options (zod); throws UsageError. May read stdin for secrets. */
+  parse(raw: RawInput, ctx: Context): O | Promise<O>;
+  /** Does the work and returns the result. */
+  run(options: O, ctx: Context): Promise<R>;
+  /** Writes the result (table, tree, JSON, success line). May throw ExitError for a non-zero code. */
+  render(result: R, ctx: Context, options: O): void | Promise<void>;
+}
+
+const FACTORY = Symbol.for('ownstack.contextFactory');
+
+/** Stores the context factory on the root command, where every action finds it. */
+export function attachFactory(root: Command, factory: ContextFactory): void {
+  (root as unknown as Record<symbol, ContextFactory>)[FACTORY] = factory;
+}
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/** Reads the global flags from wherever they were given on the command line. */
+export function globalsOf(cmd: Command): Globals {
+  const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  return {
+    json: Boolean(o.json),
+    quiet: Boolean(o.quiet),
+    verbose: Boolean(o.verbose),
+    noColor: o.color === false,
+    profile: typeof o.profile === 'string' ? o.profile : undefined,
+    apiUrl: typeof o.apiUrl === 'string' ? o.apiUrl : undefined,
+  };
+}
+
+/** The commander action for a command whose implementation lives in a lazily loaded module. */
+export function lazyAction(load: () => Promise<CommandModule<any, any>>) {
+  return async (...received: unknown[]): Promise<void> => {
+    const cmd = received[received.length - 1] as Command;
+    const args = (received.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a]));
+    const factory = (rootOf(cmd) as unknown as Record<symbol, ContextFactory>)[FACTORY];
+    const ctx = factory(globalsOf(cmd));
+    const mod = await load();
+    const options = await mod.parse({ args, opts: cmd.opts() }, ctx);
+    const result = await mod.run(options, ctx);
+    await mod.render(result, ctx, options);
+  };
+}
+
+/** The "Examples:" help section every command carries. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Kinds of live values the completion engine can offer for an argument or option. */
+export type CompletionKind = 'cluster' | 'hostname' | 'variant' | 'upstream' | 'member' | 'app' | 'profile' | 'deploy' | 'file';
+
+const COMPLETE = Symbol.for('ownstack.complete');
+
+/** Marks an Argument or Option with the kind of live value it takes. */
+export function completes<T extends object>(target: T, kind: CompletionKind): T {
+  (target as Record<symbol, CompletionKind>)[COMPLETE] = kind;
+  return target;
+}
+
+/** The completion kind attached to an Argument or Option, if any. */
+export function completionKindOf(target: object): CompletionKind | undefined {
+  return (target as Record<symbol, CompletionKind | undefined>)[COMPLETE];
+}

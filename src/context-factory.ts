@@ -1,0 +1,136 @@
+// Builds the real Context for one invocation. Heavy pieces (undici, the local control plane
+// launcher) are imported only when a command asks for the API.
+import type { Context, ContextFactory, Globals, Prompt } from './context.js';
+import { systemClock } from './context.js';
+import type { ApiClient, Clock } from './api/client.js';
+import type { IO } from './output/io.js';
+import { ownstackHome } from './config/files.js';
+import { ProfileStore, resolveProfile, type ResolvedProfile } from './config/profiles.js';
+import { AuthError, InterruptedError, UsageError } from './errors.js';
+
+declare const __VERSION__: string;
+
+export interface ContextDeps {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  prompt: Prompt;
+  signal: AbortSignal;
+  /** Test seam: replaces how the client for a profile is made. */
+  makeClient?: (profile: ResolvedProfile, ctx: Context) => Promise<ApiClient>;
+}
+
+/** The factory the program calls once the global flags are known. */
+export function createContextFactory(deps: Partial<ContextDeps> & { io: IO; env: NodeJS.ProcessEnv }): ContextFactory {
+  return (globals: Globals) => {
+    const home = ownstackHome(deps.env);
+    let profile: ResolvedProfile | undefined;
+    let client: Promise<ApiClient> | undefined;
+    const io = deps.io;
+    const ctx: Context = {
+      io,
+      env: deps.env,
+      home,
+      globals,
+      clock: deps.clock ?? systemClock,
+      prompt: deps.prompt ?? terminalPrompt(io),
+      signal: deps.signal ?? interruptSignal(),
+      version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',
+      profile: () => (profile ??= resolveProfile(new ProfileStore(home), deps.env, globals)),
+      api: () => (client ??= (deps.makeClient ?? defaultClient)(ctx.profile(), ctx)),
+      notice: (line) => {
+        if (!globals.quiet) io.err(line);
+      },
+      debug: (line) => {
+        if (globals.verbose) io.err(line);
+      },
+    };
+    return ctx;
+  };
+}
+
+async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<ApiClient> {
+  const { ApiClient, createDispatcher } = await import('./api/client.js');
+  let { apiUrl, token } = profile;
+  if (profile.local) {
+    const { ensureLocalControlPlane } = await import('./control-plane/launcher.js');
+    const local = await ensureLocalControlPlane({ home: ctx.home, env: ctx.env, notice: ctx.notice, clock: ctx.clock });
+    apiUrl = local.url;
+    token = token ?? local.token;
+  }
+  if (!apiUrl) throw new UsageError('no API URL: give --api-url, set OWNSTACK_API_URL, or configure a profile');
+  if (!token) throw new AuthError(`no API token for profile "${profile.name}"`);
+  return new ApiClient({
+    baseUrl: apiUrl,
+    token,
+    clock: ctx.clock,
+    dispatcher: await createDispatcher(),
+    log: ctx.globals.verbose ? (l) => ctx.io.err(l) : undefined,
+    userAgent: `ownstack-cli/${ctx.version}`,
+  });
+}
+
+/** First Ctrl-C aborts the signal (commands decide what that means); a second one exits hard. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  let count = 0;
+  process.on('SIGINT', () => {
+    count++;
+    if (count === 1) controller.abort(new InterruptedError());
+    // A second Ctrl-C while a command is still cleaning up: leave now.
+    else process.kill(process.pid, 'SIGTERM');
+  });
+  return controller.signal;
+}
+
+/** Prompts on the terminal; refuses (never hangs) when there is no terminal. */
+function terminalPrompt(io: IO): Prompt {
+  return {
+    async confirmName(what, expected) {
+      if (!io.stdinIsTTY || !io.stderrIsTTY) {
+        throw new UsageError(`refusing to ${what} without confirmation: not a terminal, pass --yes`);
+      }
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await rl.question(`This will ${what}. Type "${expected}" to confirm: `);
+        return answer.trim() === expected;
+      } finally {
+        rl.close();
+      }
+    },
+    async readSecret(label) {
+      if (!process.stdin.isTTY) {
+        const chunks: Buffer[] = [];
+        for await (const c of process.stdin) chunks.push(c as Buffer);
+        return Buffer.concat(chunks).toString('utf8').trim();
+      }
+      // On a terminal: read one line without echoing it.
+      io.err(`${label}: `);
+      return new Promise<string>((resolve, reject) => {
+        const stdin = process.stdin;
+        let value = '';
+        stdin.setRawMode(true);
+        stdin.resume();
+        stdin.setEncoding('utf8');
+        const onData = (ch: string) => {
+          for (const c of ch) {
+            if (c === '\r' || c === '\n') return done();
+            if (c === '\u0003') return done(new InterruptedError());
+            if (c === '\u007f') value = value.slice(0, -1);
+            else value += c;
+          }
+        };
+        const done = (err?: Error) => {
+          stdin.off('data', onData);
+          stdin.setRawMode(false);
+          stdin.pause();
+          io.err('');
+          if (err) reject(err);
+          else resolve(value.trim());
+        };
+        stdin.on('data', onData);
+      });
+    },
+  };
+}

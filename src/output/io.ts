@@ -1,0 +1,75 @@
+// IO streams and what they are: TTY or not, colour or not. Commands write through this only.
+import type { Readable } from 'node:stream';
+
+export interface Sink {
+  write(chunk: string): unknown;
+}
+
+export interface IO {
+  stdout: Sink;
+  stderr: Sink;
+  stdin: Readable | null;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  stdinIsTTY: boolean;
+  /** Colour on stdout / stderr, after NO_COLOR, --no-color, TERM=dumb, FORCE_COLOR, CLICOLOR_FORCE. */
+  color: boolean;
+  colorErr: boolean;
+  columns: number;
+  out(line?: string): void;
+  err(line?: string): void;
+}
+
+/** Decides colour for one stream: explicit off wins, then forced on, then the stream being a TTY. */
+export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean, noColorFlag: boolean): boolean {
+  if (noColorFlag) return false;
+  if ('NO_COLOR' in env) return false;
+  if (env.TERM === 'dumb') return false;
+  const force = env.FORCE_COLOR ?? env.CLICOLOR_FORCE;
+  if (force !== undefined && force !== '0' && force !== 'false') return true;
+  if (env.CLICOLOR === '0') return false;
+  return isTTY;
+}
+
+/** Builds an IO over any two sinks (the process, or a test's buffers). */
+export function createIO(opts: {
+  stdout: Sink;
+  stderr: Sink;
+  stdin?: Readable | null;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  stdinIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  noColor?: boolean;
+  columns?: number;
+}): IO {
+  const io: IO = {
+    stdout: opts.stdout,
+    stderr: opts.stderr,
+    stdin: opts.stdin ?? null,
+    stdoutIsTTY: opts.stdoutIsTTY,
+    stderrIsTTY: opts.stderrIsTTY,
+    stdinIsTTY: opts.stdinIsTTY,
+    color: colorEnabled(opts.env, opts.stdoutIsTTY, opts.noColor ?? false),
+    colorErr: colorEnabled(opts.env, opts.stderrIsTTY, opts.noColor ?? false),
+    columns: opts.columns ?? 100,
+    out: (line = '') => void opts.stdout.write(line + '\n'),
+    err: (line = '') => void opts.stderr.write(line + '\n'),
+  };
+  return io;
+}
+
+/** The real process streams. */
+export function processIO(env: NodeJS.ProcessEnv, noColor: boolean): IO {
+  return createIO({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    env,
+    noColor,
+    columns: process.stdout.columns,
+  });
+}

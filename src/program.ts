@@ -1,0 +1,63 @@
+// The commander tree. Cheap to build: definitions only; implementations load when a command runs.
+import { Command, Option } from 'commander';
+import type { ContextFactory } from './context.js';
+import type { IO } from './output/io.js';
+import { attachFactory, examples } from './commands/define.js';
+import { registerCluster } from './commands/cluster/index.js';
+import { registerLogin } from './commands/login.js';
+import { registerProfile } from './commands/profile/index.js';
+import { registerLocal } from './commands/local/index.js';
+import { registerCompletion } from './commands/completion/index.js';
+
+declare const __VERSION__: string;
+
+/** Builds the whole command tree; `factory` makes the context once global flags are parsed. */
+export function buildProgram(factory: ContextFactory, io: IO): Command {
+  const program = new Command('ownstack');
+  program
+    .description('Operate load-balanced OwnStack clusters: hostnames, variants, upstreams, cutover and deploys.')
+    .version(typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev', '-V, --version', 'print the version')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('--profile <name>', 'use this profile for one command (env OWNSTACK_PROFILE)')
+    .option('--api-url <url>', 'control plane URL (env OWNSTACK_API_URL)')
+    .option('--no-color', 'disable colour (also NO_COLOR, TERM=dumb)')
+    .addOption(new Option('-q, --quiet', 'print only results and errors').conflicts('verbose'))
+    .option('-v, --verbose', 'print each request and response with timings on stderr')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .addHelpText(
+      'after',
+      examples(
+        'ownstack cluster create api --edge=dns_rr --proxy-count=2',
+        'ownstack cluster switch api --to=green',
+        'ownstack cluster status api --json | jq .hostnames',
+      ) + '\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 auth, 5 conflict, 6 timeout/in progress, 130 interrupted.\n',
+    );
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => void io.stdout.write(s),
+    writeErr: (s) => void io.stderr.write(s),
+    outputError: (s, write) => write(s.replace(/^error: /, 'error: ')),
+  });
+  attachFactory(program, factory);
+
+  registerCluster(program);
+  registerLogin(program);
+  registerProfile(program);
+  registerLocal(program);
+  registerCompletion(program);
+
+  // exitOverride and output settings apply to every subcommand.
+  const inherit = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride();
+      sub.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
+      sub.showHelpAfterError('(run with --help for usage)');
+      sub.configureHelp({ showGlobalOptions: true });
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
