@@ -1,0 +1,85 @@
+// Turns a zod failure into the one error a user sees: the flag, the value, the rule, the fix.
+import { z } from 'zod';
+import { type ErrorDetails, UsageError } from '../errors.js';
+import { fixOfIssue } from './check-result.js';
+
+const HIDDEN = '(hidden)';
+
+/** True when a path or field names a secret whose value must never be echoed. */
+export function isSecretField(pathOrField: string): boolean {
+  return /token/i.test(pathOrField);
+}
+
+/** The dot-joined issue path (`health.timeout`); the root is ''. */
+export function issuePath(issue: z.core.$ZodIssue): string {
+  return issue.path.map(String).join('.');
+}
+
+/** The flag for an issue path: the caller's mapping, else `--<path>` with `_` and `.` → `-`. */
+export function flagForPath(path: string, flags: Record<string, string>): string {
+  const mapped = flags[path];
+  if (mapped !== undefined) return mapped;
+  return path === '' ? '<value>' : `--${path.replace(/[_.]/g, '-')}`;
+}
+
+/** Error details for one issue: `field` is how the user named it (flag or JSON field), `raw` the whole input. */
+export function issueToDetails(issue: z.core.$ZodIssue, field: string, raw: unknown): ErrorDetails {
+  const secret = isSecretField(issuePath(issue)) || isSecretField(field);
+  const value = valueAt(raw, issue.path);
+  const shown = value === undefined ? undefined : secret ? HIDDEN : displayValue(value);
+  const rule = ruleOf(issue, value);
+  // A fix for a secret would be derived from (and so reveal) the secret.
+  const fix = secret ? undefined : (fixOfIssue(issue) ?? enumFix(issue, value));
+  const head = shown === undefined ? `missing ${field}` : `invalid ${field} ${secret ? HIDDEN : JSON.stringify(shown)}`;
+  // Positional arguments (`<hostname>`) have no `name=` form to copy; show the value alone.
+  const tail = fix === undefined ? '' : field.startsWith('-') ? ` — try ${field}=${fix}` : ` — try ${fix}`;
+  const details: ErrorDetails = { code: 'invalid', message: `${head}: ${rule}${tail}`, field, rule };
+  if (shown !== undefined) details.value = shown;
+  if (fix !== undefined) details.hint = fix;
+  return details;
+}
+
+/** Parses raw input with a schema; on failure throws UsageError for the first issue, naming the flag. */
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, flags: Record<string, string>): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw new UsageError('invalid input');
+  const details = issueToDetails(issue, flagForPath(issuePath(issue), flags), raw);
+  throw new UsageError(details.message, { details });
+}
+
+// The raw value at an issue path (undefined when absent), to echo what the user wrote.
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+// Text for a raw value: strings as written, other values as JSON.
+function displayValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+// zod's generic messages ("Invalid input: expected string, received undefined") read badly to users.
+function ruleOf(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'invalid_type' && value === undefined) return 'a value is required';
+  return issue.message;
+}
+
+// For enum inputs, a case/dash slip ("AWS-ALB") has an obvious intended value.
+function enumFix(issue: z.core.$ZodIssue, value: unknown): string | undefined {
+  if (issue.code !== 'invalid_value' || typeof value !== 'string') return undefined;
+  const wanted = value.trim().toLowerCase().replace(/-/g, '_');
+  const hit = issue.values.find((v) => typeof v === 'string' && v === wanted);
+  return typeof hit === 'string' ? hit : undefined;
+}
