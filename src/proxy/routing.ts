@@ -1,0 +1,336 @@
+// The routing table: which upstream addresses receive a hostname's traffic, and in which
+// proportion. This is the one implementation of "Routing semantics" in docs/architecture.md;
+// the env renderer, the Caddyfile renderer and the topology view all read its result.
+//
+// Caddy 2.6 has no weighted policy, so a weight is realised by repeating an entry in the
+// upstream list (with `lb_policy random`). Every repetition is a separate upstream to Caddy
+// and gets its own active health probe each interval, so lists are kept short: shares are
+// reduced by their gcd and the list is capped at MAX_ENTRIES.
+//
+// Precision: exact when the reduced list fits in 100 entries; otherwise every entry is within
+// 1 % of its exact share whenever a 100-entry list with every address at least once allows it.
+// When it cannot (many tiny shares next to a large one, e.g. 1:999 with three addresses on the
+// small side), the minimum of one entry wins, the error is minimised, and a `precision`
+// warning says so. With more than 100 addresses every address appears once.
+
+import type { MemberStatus, RenderCluster, RenderUpstream, RenderVariant } from './types.js';
+
+/** Longest weighted list we emit per hostname (unless there are more addresses than that). */
+export const MAX_ENTRIES = 100;
+/** Promised precision of a rounded list: each entry's realised share is within 1 % of its exact share. */
+export const PRECISION = 0.01;
+
+/** A variant with its display state: routed = weight > 0 and active. */
+export interface RoutingVariant {
+  id: number;
+  name: string;
+  weight: number;
+  status: MemberStatus;
+  routed: boolean;
+}
+
+/** One distinct (upstream, address) slot of a hostname's list and how often it is repeated. */
+export interface RoutingEntry {
+  /** The env token: `host:port` for app addresses, the URL for URL upstreams. */
+  value: string;
+  upstreamId: number;
+  variantId: number;
+  kind: 'app' | 'url';
+  hostHeader: string | null;
+  /** Repetitions in the list. */
+  count: number;
+  /** Exact share of the hostname's traffic the semantics ask for (0..1). */
+  share: number;
+  /** Realised share: count / total (what `lb_policy random` delivers while all are healthy). */
+  fraction: number;
+}
+
+/** An upstream that receives traffic for a hostname. */
+export interface RoutedUpstream {
+  id: number;
+  variantId: number;
+  kind: 'app' | 'url';
+  status: MemberStatus;
+  weight: number;
+  /** Exact share of the hostname's traffic (sum over its addresses). */
+  share: number;
+}
+
+/** A variant that receives traffic for a hostname. */
+export interface RoutedVariant {
+  id: number;
+  name: string;
+  weight: number;
+  share: number;
+}
+
+export interface HostRouting {
+  hostname: string;
+  routedVariants: RoutedVariant[];
+  routedUpstreams: RoutedUpstream[];
+  /** Distinct slots in stable order (variant id, upstream id, address order). */
+  entries: RoutingEntry[];
+  /** The weighted list: each entry's value repeated `count` times, in entry order. */
+  list: string[];
+  /** list.length */
+  total: number;
+  /** true when the list realises the shares exactly (no rounding was needed). */
+  exact: boolean;
+  /** true when no active member is routable and draining members keep the traffic. */
+  drainingFallback: boolean;
+}
+
+export type RoutingWarningCode = 'app-without-addresses' | 'no-upstream' | 'precision';
+
+export interface RoutingWarning {
+  code: RoutingWarningCode;
+  message: string;
+  hostname?: string;
+  upstreamId?: number;
+}
+
+export interface RoutingTable {
+  cluster: string;
+  variants: RoutingVariant[];
+  /** One per domain, in domain order. */
+  hosts: HostRouting[];
+  warnings: RoutingWarning[];
+}
+
+/** Computes the routing table of a cluster (pure). Throws on inconsistent input. */
+export function computeRouting(c: RenderCluster): RoutingTable {
+  const variants = [...c.variants].sort((a, b) => a.id - b.id);
+  const variantById = new Map<number, RenderVariant>();
+  for (const v of variants) {
+    assertWeight(v.weight, `variant ${v.id} weight`);
+    if (variantById.has(v.id)) throw new Error(`duplicate variant id ${v.id}`);
+    variantById.set(v.id, v);
+  }
+  // Stable order: variant id, then upstream id (then each app's address order).
+  const upstreams = [...c.upstreams].sort((a, b) => a.variantId - b.variantId || a.id - b.id);
+  const warnings: RoutingWarning[] = [];
+  const seenUpstreams = new Set<number>();
+  for (const u of upstreams) {
+    if (seenUpstreams.has(u.id)) throw new Error(`duplicate upstream id ${u.id}`);
+    seenUpstreams.add(u.id);
+    if (!variantById.has(u.variantId)) throw new Error(`upstream ${u.id} refers to unknown variant ${u.variantId}`);
+    assertWeight(u.weight, `upstream ${u.id} weight`);
+    if (u.kind === 'url' && (u.url === null || u.url === '')) throw new Error(`URL upstream ${u.id} has no url`);
+    if (u.kind === 'app' && tokensOf(u).length === 0) {
+      warnings.push({
+        code: 'app-without-addresses',
+        upstreamId: u.id,
+        message: `upstream ${u.id} (app ${u.app ?? '?'}) has no addresses and receives no traffic`,
+      });
+    }
+  }
+
+  const isRouted = (v: RenderVariant): boolean => v.weight > 0 && v.status === 'active';
+  const seenHosts = new Set<string>();
+  const hosts: HostRouting[] = [];
+  for (const { hostname } of c.domains) {
+    if (seenHosts.has(hostname)) throw new Error(`duplicate domain ${hostname}`);
+    seenHosts.add(hostname);
+    const host = routeHost(hostname, upstreams, variantById, isRouted);
+    if (host.total === 0) {
+      warnings.push({ code: 'no-upstream', hostname, message: `no upstream is routed for ${hostname}` });
+    } else if (!host.exact) {
+      const worst = maxDeviation(host.entries);
+      if (worst > PRECISION + 1e-12) {
+        warnings.push({
+          code: 'precision',
+          hostname,
+          message:
+            `${hostname}: ${host.entries.length} addresses cannot all appear in ${host.total} entries within ` +
+            `${PRECISION * 100} %; worst share is off by ${(worst * 100).toFixed(2)} %`,
+        });
+      }
+    }
+    hosts.push(host);
+  }
+
+  return {
+    cluster: c.name,
+    variants: variants.map((v) => ({ id: v.id, name: v.name, weight: v.weight, status: v.status, routed: isRouted(v) })),
+    hosts,
+    warnings,
+  };
+}
+
+interface Slot {
+  upstream: RenderUpstream;
+  variant: RenderVariant;
+  value: string;
+  /** Exact share as a fraction num/den. */
+  num: bigint;
+  den: bigint;
+  share: number;
+}
+
+function routeHost(
+  hostname: string,
+  upstreams: RenderUpstream[],
+  variantById: Map<number, RenderVariant>,
+  isRouted: (v: RenderVariant) => boolean,
+): HostRouting {
+  // 1. candidates: routed variant, serving this hostname, and with something to dial.
+  const candidates = upstreams.filter((u) => {
+    const v = variantById.get(u.variantId)!;
+    return isRouted(v) && (u.hostname === null || u.hostname === hostname) && tokensOf(u).length > 0;
+  });
+  // 2. active members win; if only draining ones are left they keep the traffic.
+  const active = candidates.filter((u) => u.status === 'active');
+  const drainingFallback = active.length === 0 && candidates.length > 0;
+  const selected = drainingFallback ? candidates : active;
+
+  // 3. shares: variant weight share x upstream weight share within the variant x equal address split.
+  const byVariant = new Map<number, RenderUpstream[]>();
+  for (const u of selected) {
+    const list = byVariant.get(u.variantId) ?? [];
+    list.push(u);
+    byVariant.set(u.variantId, list);
+  }
+  const variantIds = [...byVariant.keys()].sort((a, b) => a - b);
+  const variantWeightSum = variantIds.reduce((s, id) => s + variantById.get(id)!.weight, 0);
+
+  const slots: Slot[] = [];
+  const routedUpstreams: RoutedUpstream[] = [];
+  const routedVariants: RoutedVariant[] = [];
+  for (const vid of variantIds) {
+    const variant = variantById.get(vid)!;
+    const members = byVariant.get(vid)!;
+    const weightSum = members.reduce((s, u) => s + u.weight, 0);
+    // All-zero weights within the variant: treat them equally rather than drop the variant.
+    const effective = (u: RenderUpstream): number => (weightSum === 0 ? 1 : u.weight);
+    const effectiveSum = weightSum === 0 ? members.length : weightSum;
+    const variantShare = variant.weight / variantWeightSum;
+    routedVariants.push({ id: variant.id, name: variant.name, weight: variant.weight, share: variantShare });
+    for (const u of members) {
+      const w = effective(u);
+      if (w === 0) continue;
+      const tokens = tokensOf(u);
+      const upstreamShare = variantShare * (w / effectiveSum);
+      routedUpstreams.push({ id: u.id, variantId: vid, kind: u.kind, status: u.status, weight: u.weight, share: upstreamShare });
+      for (const value of tokens) {
+        slots.push({
+          upstream: u,
+          variant,
+          value,
+          num: BigInt(variant.weight) * BigInt(w),
+          den: BigInt(variantWeightSum) * BigInt(effectiveSum) * BigInt(tokens.length),
+          share: upstreamShare / tokens.length,
+        });
+      }
+    }
+  }
+
+  // 4. integer repetition counts.
+  const weights = integerWeights(slots);
+  const weightTotal = weights.reduce((s, w) => s + w, 0n);
+  let counts: number[];
+  let exact: boolean;
+  if (weightTotal <= BigInt(MAX_ENTRIES)) {
+    counts = weights.map(Number);
+    exact = true;
+  } else {
+    counts = apportion(weights, Math.max(MAX_ENTRIES, slots.length));
+    exact = false;
+  }
+  const total = counts.reduce((s, n) => s + n, 0);
+
+  const entries: RoutingEntry[] = slots.map((s, i) => ({
+    value: s.value,
+    upstreamId: s.upstream.id,
+    variantId: s.variant.id,
+    kind: s.upstream.kind,
+    hostHeader: s.upstream.hostHeader,
+    count: counts[i]!,
+    share: s.share,
+    fraction: counts[i]! / total,
+  }));
+  const list = entries.flatMap((e) => Array.from({ length: e.count }, () => e.value));
+  return { hostname, routedVariants, routedUpstreams, entries, list, total, exact, drainingFallback };
+}
+
+/** The exact shares as integers with no common factor (empty input gives []). */
+function integerWeights(slots: Slot[]): bigint[] {
+  if (slots.length === 0) return [];
+  const lcmDen = slots.reduce((l, s) => lcm(l, s.den), 1n);
+  const scaled = slots.map((s) => s.num * (lcmDen / s.den));
+  const g = scaled.reduce((acc, w) => gcd(acc, w), 0n);
+  return scaled.map((w) => w / g);
+}
+
+/**
+ * Rounds integer weights to `total` entries: largest remainder, every weight at least one
+ * entry, and the entries that minimum costs are taken from the most over-served slots first.
+ * Result: each count is within one entry of its exact quota whenever such a rounding exists.
+ */
+export function apportion(weights: bigint[], total: number): number[] {
+  const k = weights.length;
+  if (k === 0) return [];
+  if (total < k) throw new Error(`cannot give ${k} weights at least one of ${total} entries`);
+  if (weights.some((w) => w <= 0n)) throw new Error('apportion needs positive weights');
+  const sum = weights.reduce((s, w) => s + w, 0n);
+  const n = BigInt(total);
+  const counts = weights.map((w) => (w * n) / sum);
+  const remainders = weights.map((w) => (w * n) % sum);
+  let left = n - counts.reduce((s, c) => s + c, 0n);
+  const byRemainder = weights.map((_, i) => i).sort((a, b) => cmp(remainders[b]!, remainders[a]!) || a - b);
+  for (const i of byRemainder) {
+    if (left === 0n) break;
+    counts[i]! += 1n;
+    left -= 1n;
+  }
+  let excess = 0;
+  for (let i = 0; i < k; i++) {
+    if (counts[i] === 0n) {
+      counts[i] = 1n;
+      excess += 1;
+    }
+  }
+  // over-allocation of slot i, scaled by sum: counts[i] * sum - weights[i] * n
+  while (excess > 0) {
+    let best = -1;
+    let bestOver = 0n;
+    for (let i = 0; i < k; i++) {
+      if (counts[i]! <= 1n) continue;
+      const over = counts[i]! * sum - weights[i]! * n;
+      if (best === -1 || over > bestOver) {
+        best = i;
+        bestOver = over;
+      }
+    }
+    counts[best]! -= 1n;
+    excess -= 1;
+  }
+  return counts.map(Number);
+}
+
+/** Largest |fraction − share| over the entries of one hostname. */
+export function maxDeviation(entries: RoutingEntry[]): number {
+  return entries.reduce((m, e) => Math.max(m, Math.abs(e.fraction - e.share)), 0);
+}
+
+/** What an upstream dials: an app's distinct addresses, or its URL. */
+function tokensOf(u: RenderUpstream): string[] {
+  if (u.kind === 'url') return u.url ? [u.url] : [];
+  return [...new Set(u.addresses)];
+}
+
+function assertWeight(w: number, what: string): void {
+  if (!Number.isSafeInteger(w) || w < 0) throw new Error(`${what} must be a non-negative integer, got ${w}`);
+}
+
+function cmp(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a < 0n ? -a : a;
+}
+
+function lcm(a: bigint, b: bigint): bigint {
+  return (a / gcd(a, b)) * b;
+}
