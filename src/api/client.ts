@@ -184,6 +184,8 @@ function describe(err: unknown): string {
 
 /** The undici 7 dispatcher: keep-alive, connect/header timeouts, and http(s)_proxy/no_proxy. */
 export async function createDispatcher(): Promise<unknown> {
-  const { EnvHttpProxyAgent } = await import('undici');
+  const undici = await import('undici');
+  // undici is CommonJS: in the ESM bundle its exports may sit under `default`.
+  const EnvHttpProxyAgent = undici.EnvHttpProxyAgent ?? (undici as unknown as { default: typeof undici }).default.EnvHttpProxyAgent;
   return new EnvHttpProxyAgent({ connect: { timeout: 5_000 }, headersTimeout: 30_000, bodyTimeout: 0, keepAliveTimeout: 10_000 });
 }
