@@ -64,13 +64,13 @@ export function renderPlanChanges(io: IO, p: Plan): string {
 
 /**
  * Renders a mutation the same way for every command. --json: the result (apply) or the plan
- * (dry run). Dry run: a header on stderr and the plan on stdout. Apply: `✓ message`, then the
+ * (dry run). Dry run: a header on stderr (unless --quiet) and the plan on stdout. Apply: `✓ message`, then the
  * changed env lines on a TTY or with --verbose; plan warnings go to stderr.
  */
 export function renderMutation<T>(ctx: Context, response: MutationResponse<T>, successMessage: string, dryRun: boolean): void {
   const { io, globals } = ctx;
   if (dryRun) {
-    io.err(paint(io, 'err').yellow('Dry run: nothing was changed'));
+    ctx.notice(paint(io, 'err').yellow('Dry run: nothing was changed'));
     if (globals.json) return printJson(io, response.plan);
     io.out(renderPlan(io, response.plan));
     return;

@@ -1,0 +1,42 @@
+// cluster destroy: confirm by retyping the name (or --yes), then DELETE.
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import type { RawInput } from '../define.js';
+import type { Cluster } from '../../api/schemas.js';
+import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { UsageError } from '../../errors.js';
+import { printJson } from '../../output/json.js';
+import { successLine } from '../../output/style.js';
+
+export const destroyInput = z.object({ cluster: clusterNameSchema, with_proxy: z.boolean(), yes: z.boolean() });
+export type DestroyOptions = z.output<typeof destroyInput>;
+
+export function parse(raw: RawInput): DestroyOptions {
+  return parseInput(
+    destroyInput,
+    { cluster: raw.args[0], with_proxy: Boolean(raw.opts.withProxy), yes: Boolean(raw.opts.yes) },
+    { cluster: '<name>', with_proxy: '--with-proxy', yes: '--yes' },
+  );
+}
+
+export interface DestroyResult {
+  cluster: Cluster;
+  withProxy: boolean;
+}
+
+export async function run(o: DestroyOptions, ctx: Context): Promise<DestroyResult> {
+  if (!o.yes) {
+    const what = `destroy cluster ${o.cluster}${o.with_proxy ? ' and its proxy app' : ''}`;
+    if (!(await ctx.prompt.confirmName(what, o.cluster))) throw new UsageError('aborted: the name did not match');
+  }
+  const api = await ctx.api();
+  const cluster = await api.call('clusterDestroy', { params: { cluster: o.cluster }, query: { with_proxy: o.with_proxy } });
+  return { cluster, withProxy: o.with_proxy };
+}
+
+export function render(r: DestroyResult, ctx: Context): void {
+  if (ctx.globals.json) return printJson(ctx.io, r.cluster);
+  if (!r.withProxy && r.cluster.proxy_app) ctx.notice(`The proxy app ${r.cluster.proxy_app} was kept (pass --with-proxy to remove it too).`);
+  if (ctx.globals.quiet) return;
+  ctx.io.out(successLine(ctx.io, `Destroyed cluster ${r.cluster.name}${r.withProxy && r.cluster.proxy_app ? ` and its proxy app ${r.cluster.proxy_app}` : ''}`));
+}

@@ -1,0 +1,32 @@
+// cluster domain remove: confirm by retyping the hostname (or --yes; a dry run needs neither), then DELETE.
+import { z } from 'zod';
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import type { Domain } from '../../../api/schemas.js';
+import { clusterNameSchema, hostnameSchema, parseInput } from '../../../inputs/index.js';
+import { UsageError } from '../../../errors.js';
+import { renderMutation, type MutationResponse } from '../../../output/plan.js';
+
+export const domainRemoveInput = z.object({ cluster: clusterNameSchema, hostname: hostnameSchema, dry_run: z.boolean(), yes: z.boolean() });
+export type DomainRemoveOptions = z.output<typeof domainRemoveInput>;
+
+export function parse(raw: RawInput): DomainRemoveOptions {
+  return parseInput(
+    domainRemoveInput,
+    { cluster: raw.args[0], hostname: raw.args[1], dry_run: Boolean(raw.opts.dryRun), yes: Boolean(raw.opts.yes) },
+    { cluster: '<cluster>', hostname: '<hostname>', dry_run: '--dry-run', yes: '--yes' },
+  );
+}
+
+export async function run(o: DomainRemoveOptions, ctx: Context): Promise<MutationResponse<Domain>> {
+  if (!o.yes && !o.dry_run) {
+    if (!(await ctx.prompt.confirmName(`remove hostname ${o.hostname} from cluster ${o.cluster}`, o.hostname)))
+      throw new UsageError('aborted: the name did not match');
+  }
+  const api = await ctx.api();
+  return api.call('domainRemove', { params: { cluster: o.cluster, hostname: o.hostname }, query: { dry_run: o.dry_run } });
+}
+
+export function render(r: MutationResponse<Domain>, ctx: Context, o: DomainRemoveOptions): void {
+  renderMutation(ctx, r, `Removed ${r.result.hostname} from ${r.result.cluster}`, o.dry_run);
+}

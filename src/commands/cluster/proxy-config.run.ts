@@ -1,0 +1,58 @@
+// cluster proxy-config: the Caddyfile and env file the cluster's proxy runs with, for a
+// bring-your-own proxy (or a look at what Caddy gets).
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import type { RawInput } from '../define.js';
+import type { ProxyConfig } from '../../api/schemas.js';
+import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { printJson } from '../../output/json.js';
+
+export const proxyConfigInput = z.object({ cluster: clusterNameSchema, caddyfile: z.boolean(), env: z.boolean() });
+export type ProxyConfigOptions = z.output<typeof proxyConfigInput>;
+
+export function parse(raw: RawInput): ProxyConfigOptions {
+  const caddyfile = Boolean(raw.opts.caddyfile);
+  const env = Boolean(raw.opts.env);
+  // Neither flag: print both.
+  return parseInput(
+    proxyConfigInput,
+    { cluster: raw.args[0], caddyfile: caddyfile || !env, env: env || !caddyfile },
+    { cluster: '<cluster>', caddyfile: '--caddyfile', env: '--env' },
+  );
+}
+
+export async function run(o: ProxyConfigOptions, ctx: Context): Promise<ProxyConfig> {
+  const api = await ctx.api();
+  return api.call('proxyConfig', { params: { cluster: o.cluster } });
+}
+
+/** Quotes a value for a dotenv / shell-compatible `KEY="value"` line. */
+export function quoteEnvValue(v: string): string {
+  return `"${v.replace(/[\\"$`]/g, (ch) => `\\${ch}`).replace(/\n/g, '\\n')}"`;
+}
+
+/** The env file: one `KEY="value"` line per variable, sorted by name. */
+export function renderEnvFile(env: Record<string, string>): string {
+  return Object.keys(env)
+    .sort()
+    .map((k) => `${k}=${quoteEnvValue(env[k])}`)
+    .join('\n');
+}
+
+export function render(p: ProxyConfig, ctx: Context, o: ProxyConfigOptions): void {
+  const { io } = ctx;
+  if (ctx.globals.json) return printJson(io, p);
+  const both = o.caddyfile && o.env;
+  const caddy = p.caddyfile.replace(/\n+$/, '');
+  // With both, `#` comment headers keep each part usable when cut out; with one, the raw file only.
+  if (o.caddyfile) {
+    if (both) io.out(`# Caddyfile (generation ${p.generation}, ${p.files.caddyfile})`);
+    io.out(caddy);
+  }
+  if (both) io.out('');
+  if (o.env) {
+    if (both) io.out(`# proxy env (generation ${p.generation}, ${p.files.env})`);
+    const lines = renderEnvFile(p.env);
+    if (lines) io.out(lines);
+  }
+}

@@ -1,0 +1,25 @@
+// cluster status: the live topology as a tree.
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import type { RawInput } from '../define.js';
+import type { ClusterStatus } from '../../api/schemas.js';
+import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { printJson } from '../../output/json.js';
+import { renderTopology } from '../../output/topology.js';
+
+export const statusInput = z.object({ cluster: clusterNameSchema });
+export type StatusOptions = z.output<typeof statusInput>;
+
+export function parse(raw: RawInput): StatusOptions {
+  return parseInput(statusInput, { cluster: raw.args[0] }, { cluster: '<name>' });
+}
+
+export async function run(o: StatusOptions, ctx: Context): Promise<ClusterStatus> {
+  const api = await ctx.api();
+  return api.call('clusterStatus', { params: { cluster: o.cluster } });
+}
+
+export function render(s: ClusterStatus, ctx: Context): void {
+  if (ctx.globals.json) return printJson(ctx.io, s);
+  ctx.io.out(renderTopology(ctx.io, s));
+}

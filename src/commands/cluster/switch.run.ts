@@ -1,0 +1,41 @@
+// cluster switch: route every hostname to one variant in one transaction; --dry-run shows the plan.
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import type { RawInput } from '../define.js';
+import { switchRequest, type SwitchResult } from '../../api/schemas.js';
+import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { renderMutation } from '../../output/plan.js';
+
+export const switchInput = z.object({ cluster: clusterNameSchema, request: switchRequest });
+export type SwitchOptions = z.output<typeof switchInput>;
+
+export const switchFlags: Record<string, string> = {
+  cluster: '<cluster>',
+  'request.to': '--to',
+  'request.dry_run': '--dry-run',
+  'request.force': '--force',
+};
+
+export function parse(raw: RawInput): SwitchOptions {
+  const o = raw.opts;
+  return parseInput(
+    switchInput,
+    { cluster: raw.args[0], request: { to: o.to, dry_run: Boolean(o.dryRun), force: Boolean(o.force) } },
+    switchFlags,
+  );
+}
+
+export async function run(o: SwitchOptions, ctx: Context): Promise<SwitchResult> {
+  const api = await ctx.api();
+  return api.call('switch', { params: { cluster: o.cluster }, body: o.request });
+}
+
+/** Distinct hostnames the plan covers (per-host env vars; the union var has no hostname). */
+function hostnameCount(r: SwitchResult): number {
+  return new Set(r.plan.env.map((e) => e.hostname).filter((h) => h !== null)).size;
+}
+
+export function render(r: SwitchResult, ctx: Context, o: SwitchOptions): void {
+  const n = hostnameCount(r);
+  renderMutation(ctx, { result: r, plan: r.plan }, `Switched ${r.cluster} to ${r.to} (${n} ${n === 1 ? 'hostname' : 'hostnames'})`, o.request.dry_run);
+}

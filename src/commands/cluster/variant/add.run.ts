@@ -1,0 +1,42 @@
+// cluster variant add: validate locally (same schema as the server), then POST.
+import { z } from 'zod';
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import { variantAddRequest, type Variant } from '../../../api/schemas.js';
+import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { renderMutation, type MutationResponse } from '../../../output/plan.js';
+
+export const variantAddInput = z.object({ cluster: clusterNameSchema, request: variantAddRequest });
+export type VariantAddOptions = z.output<typeof variantAddInput>;
+
+/** Issue path → the flag or argument the user typed. */
+export const variantFlags: Record<string, string> = {
+  cluster: '<cluster>',
+  'request.name': '<name>',
+  'request.weight': '--weight',
+  'request.status': '--status',
+  'request.description': '--description',
+  'request.dry_run': '--dry-run',
+};
+
+export function parse(raw: RawInput): VariantAddOptions {
+  const o = raw.opts;
+  return parseInput(
+    variantAddInput,
+    {
+      cluster: raw.args[0],
+      request: { name: raw.args[1], weight: o.weight, status: o.status, description: o.description, dry_run: Boolean(o.dryRun) },
+    },
+    variantFlags,
+  );
+}
+
+export async function run(o: VariantAddOptions, ctx: Context): Promise<MutationResponse<Variant>> {
+  const api = await ctx.api();
+  return api.call('variantAdd', { params: { cluster: o.cluster }, body: o.request });
+}
+
+export function render(r: MutationResponse<Variant>, ctx: Context, o: VariantAddOptions): void {
+  const v = r.result;
+  renderMutation(ctx, r, `Added variant ${v.name} to ${v.cluster} (weight ${v.weight}, ${v.status}${v.routed ? ', routed' : ''})`, o.request.dry_run);
+}

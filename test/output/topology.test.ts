@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { formatShare, renderTopology } from '../../src/output/topology.js';
+import { sampleStatus } from '../fixtures/contract.js';
+import type { ClusterStatus } from '../../src/api/schemas.js';
+import { ANSI, bufferIO, stripAnsi } from './fake-io.js';
+
+describe('formatShare', () => {
+  it.each([
+    [1, '100%'],
+    [0, '0%'],
+    [0.5, '50%'],
+    [1 / 3, '33.3%'],
+    [2 / 3, '66.7%'],
+    [0.0004, '0%'],
+    [0.001, '0.1%'],
+  ])('%s → %s', (share, text) => expect(formatShare(share)).toBe(text));
+});
+
+describe('renderTopology', () => {
+  it('draws a box-drawing tree on a TTY', () => {
+    const { io } = bufferIO(true, { NO_COLOR: '1' });
+    const text = renderTopology(io, sampleStatus);
+    expect(ANSI.test(text)).toBe(false);
+    expect(text.split('\n')).toEqual([
+      'api  edge dns_rr  generation 7',
+      '├─ proxies (2)',
+      '│  ├─ ● 127.0.0.1:8081  running  healthz ok  generation 7  pid 4242',
+      '│  └─ ○ 127.0.0.1:8082  failed  healthz failing  generation 6 (behind 7)  error: exit status 1',
+      '├─ api.example.com  CLUSTER_UPSTREAMS_API_EXAMPLE_COM',
+      '│  ├─ ● blue  weight 100  active  routed',
+      '│  │  └─ app my-rails-app  host api.example.com  weight 100  share 100%',
+      '│  │     ├─ 10.0.0.11:5000  healthy',
+      '│  │     └─ 10.0.0.12:5000  unhealthy',
+      '│  └─ ○ green  weight 0  active  standby',
+      '│     └─ https://my-rails-app.herokuapp.com  host my-rails-app.herokuapp.com  weight 100  share 0%',
+      '├─ app.example.com  CLUSTER_UPSTREAMS_APP_EXAMPLE_COM',
+      '│  ├─ draining fallback: no active upstream left, draining ones keep receiving traffic',
+      '│  └─ ● blue  weight 100  active  routed',
+      '│     └─ app my-rails-app  host app.example.com  weight 100  share 100%  draining',
+      '│        ├─ 10.0.0.11:5000  healthy',
+      '│        └─ 10.0.0.12:5000  unhealthy',
+      '└─ edge dns_rr  reconciled 2026-01-15T10:05:00Z',
+      '   ├─ A api.example.com 192.0.2.10',
+      '   ├─ A app.example.com 192.0.2.10',
+      '   └─ note: records written to the local zone file',
+      'deploy 12 in progress (running)',
+      '! proxy 1 is behind: generation 6 of 7',
+    ]);
+  });
+
+  it('colours health and the routed marker on a TTY', () => {
+    const { io } = bufferIO(true);
+    const text = renderTopology(io, sampleStatus);
+    expect(ANSI.test(text)).toBe(true);
+    expect(text).toContain('\x1b[32mhealthy\x1b[39m');
+    expect(text).toContain('\x1b[31munhealthy\x1b[39m');
+    expect(text).toContain('\x1b[32m●\x1b[39m');
+  });
+
+  it('uses plain indentation and ASCII markers without ANSI when piped', () => {
+    const { io } = bufferIO(false);
+    const text = renderTopology(io, sampleStatus);
+    expect(ANSI.test(text)).toBe(false);
+    expect(text).not.toMatch(/[├└│●○]/);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('api  edge dns_rr  generation 7');
+    expect(lines).toContain('  proxies (2)');
+    expect(lines).toContain('    * blue  weight 100  active  routed');
+    expect(lines).toContain('    o green  weight 0  active  standby');
+    expect(lines).toContain('        10.0.0.12:5000  unhealthy');
+  });
+
+  it('shows the proxy note, edge errors and empty states', () => {
+    const { io } = bufferIO(false);
+    const s: ClusterStatus = {
+      ...sampleStatus,
+      proxies: [{ index: 0, address: '127.0.0.1', port: 8081, state: 'not_installed', pid: null, healthz: 'unknown', generation_applied: null, last_error: null }],
+      proxy_note: 'Caddy is not installed: brew install caddy (or set OWNSTACK_CADDY)',
+      hostnames: [],
+      edge: { mode: 'cloudflare', records: [], reconciled_at: null, error: 'HTTP 403 from Cloudflare', note: null },
+      deploy: null,
+      warnings: [],
+    };
+    const text = stripAnsi(renderTopology(io, s));
+    expect(text).toContain('o 127.0.0.1:8081  not_installed  healthz unknown  generation -');
+    expect(text).toContain('note: Caddy is not installed: brew install caddy (or set OWNSTACK_CADDY)');
+    expect(text).toContain('no hostnames (ownstack cluster domain add api <hostname>)');
+    expect(text).toContain('edge cloudflare  not reconciled yet');
+    expect(text).toContain('error: HTTP 403 from Cloudflare');
+    expect(text).not.toContain('deploy');
+  });
+
+  it('shows a split across upstreams and an upstream with no addresses', () => {
+    const { io } = bufferIO(false);
+    const host = sampleStatus.hostnames[0];
+    const blue = host.variants[0];
+    const s: ClusterStatus = {
+      ...sampleStatus,
+      hostnames: [
+        {
+          ...host,
+          variants: [
+            {
+              ...blue,
+              upstreams: [
+                { ...blue.upstreams[0], share: 2 / 3 },
+                { ...blue.upstreams[0], id: 40, target: 'other-app', share: 1 / 3, addresses: [], health: 'unknown' },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const text = renderTopology(io, s);
+    expect(text).toContain('app my-rails-app  host api.example.com  weight 100  share 66.7%');
+    expect(text).toContain('app other-app  host api.example.com  weight 100  share 33.3%  no addresses');
+  });
+});
