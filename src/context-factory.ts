@@ -106,7 +106,7 @@ function terminalPrompt(io: IO): Prompt {
         return Buffer.concat(chunks).toString('utf8').trim();
       }
       // On a terminal: read one line without echoing it.
-      io.err(`${label}: `);
+      io.stderr.write(`${label}: `);
       return new Promise<string>((resolve, reject) => {
         const stdin = process.stdin;
         let value = '';

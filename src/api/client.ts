@@ -155,7 +155,8 @@ export class ApiClient {
       let wait = backoffDelay(attempt, random);
       if (res?.status === 429) wait = Math.max(wait, retryAfterMs(res.headers.get('retry-after'), Date.now()) ?? 0);
       if (clock.now() + wait > deadline) return res ?? this.connectionFailure(failure);
-      if (res) await res.body?.cancel().catch(() => undefined);
+      // Read (not cancel) the body: it frees the connection for reuse and never hangs under msw.
+      if (res) await res.arrayBuffer().catch(() => undefined);
       log?.(`  retrying in ${wait}ms (attempt ${attempt + 2} of ${maxAttempts})`);
       await clock.sleep(wait, call.signal);
     }

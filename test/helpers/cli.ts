@@ -83,7 +83,14 @@ export async function runOwnstack(argv: string[], opts: RunOpts = {}): Promise<R
     prompt,
     signal: new AbortController().signal,
     makeClient: async (profile) =>
-      new ApiClient({ baseUrl: profile.apiUrl ?? API, token: profile.token, clock, random: () => 0.5, maxRetryMs: 10_000 }),
+      new ApiClient({
+        baseUrl: profile.apiUrl ?? API,
+        token: profile.token,
+        clock,
+        random: () => 0.5,
+        maxRetryMs: 10_000,
+        log: argv.includes('--verbose') || argv.includes('-v') ? (l) => io.err(l) : undefined,
+      }),
   });
   return { code, stdout, stderr };
 }

@@ -1,0 +1,24 @@
+// cluster member drain: the proxy stops sending new connections to the member.
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import type { ResponseOf } from '../../../api/routes.js';
+import { renderMutation } from '../../../output/plan.js';
+import { parseMemberRef, type MemberRef } from './ref.js';
+
+export interface MemberDrainOptions extends MemberRef {
+  dryRun: boolean;
+}
+
+export function parse(raw: RawInput): MemberDrainOptions {
+  return { ...parseMemberRef(raw), dryRun: raw.opts.dryRun === true };
+}
+
+export async function run(o: MemberDrainOptions, ctx: Context): Promise<ResponseOf<'memberDrain'>> {
+  const api = await ctx.api();
+  return api.call('memberDrain', { params: { cluster: o.cluster, app: o.app }, body: { dry_run: o.dryRun } });
+}
+
+export function render(response: ResponseOf<'memberDrain'>, ctx: Context, o: MemberDrainOptions): void {
+  const m = response.result;
+  renderMutation(ctx, response, `Draining ${m.app} in cluster ${m.cluster}: no new connections, existing ones finish (undo: ownstack cluster member undrain ${m.cluster} ${m.app})`, o.dryRun);
+}

@@ -1,0 +1,31 @@
+// cluster member weight: PUT the new weight after checking it is 0..1000.
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import type { ResponseOf } from '../../../api/routes.js';
+import { memberWeightRequest } from '../../../api/schemas.js';
+import { parseInput } from '../../../inputs/index.js';
+import { renderMutation } from '../../../output/plan.js';
+import { parseMemberRef, type MemberRef } from './ref.js';
+
+export interface MemberWeightOptions extends MemberRef {
+  weight: number;
+  dryRun: boolean;
+}
+
+export function parse(raw: RawInput): MemberWeightOptions {
+  const ref = parseMemberRef(raw);
+  const dryRun = raw.opts.dryRun === true;
+  const body = parseInput(memberWeightRequest, { weight: raw.args[2], dry_run: dryRun }, { weight: '<weight>' });
+  return { ...ref, weight: body.weight, dryRun };
+}
+
+export async function run(o: MemberWeightOptions, ctx: Context): Promise<ResponseOf<'memberWeight'>> {
+  const api = await ctx.api();
+  return api.call('memberWeight', { params: { cluster: o.cluster, app: o.app }, body: { weight: o.weight, dry_run: o.dryRun } });
+}
+
+export function render(response: ResponseOf<'memberWeight'>, ctx: Context, o: MemberWeightOptions): void {
+  const m = response.result;
+  const note = m.weight === 0 ? ' (no traffic unless it is the only member left)' : '';
+  renderMutation(ctx, response, `Set the weight of ${m.app} in cluster ${m.cluster} to ${m.weight}${note}`, o.dryRun);
+}

@@ -1,0 +1,35 @@
+// cluster upstream list: one row per upstream.
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import type { Upstream } from '../../../api/schemas.js';
+import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { printJson } from '../../../output/json.js';
+import { printTable } from '../../../output/table.js';
+
+export interface UpstreamListOptions {
+  cluster: string;
+}
+
+export function parse(raw: RawInput): UpstreamListOptions {
+  return { cluster: parseInput(clusterNameSchema, raw.args[0], { '': '<cluster>' }) };
+}
+
+export async function run(o: UpstreamListOptions, ctx: Context): Promise<Upstream[]> {
+  const api = await ctx.api();
+  return (await api.call('upstreamList', { params: { cluster: o.cluster } })).upstreams;
+}
+
+/** What an upstream forwards to: its URL or its app name. */
+export function upstreamTarget(u: Upstream): string {
+  return (u.kind === 'url' ? u.url : u.app) ?? '-';
+}
+
+export function render(upstreams: Upstream[], ctx: Context, o: UpstreamListOptions): void {
+  if (ctx.globals.json) return printJson(ctx.io, upstreams);
+  printTable(
+    ctx.io,
+    ['id', 'variant', 'hostname', 'target', 'weight', 'status', 'host-header'],
+    upstreams.map((u) => [u.id, u.variant, u.hostname ?? '*', upstreamTarget(u), u.weight, u.status, u.host_header ?? '-']),
+    `No upstreams in cluster ${o.cluster}. Add one: ownstack cluster upstream add ${o.cluster} --variant=<variant> (--url=<url> | --app=<app>)`,
+  );
+}

@@ -1,0 +1,39 @@
+// cluster upstream remove: confirm by retyping the id (unless --yes or --dry-run), then DELETE.
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import type { ResponseOf } from '../../../api/routes.js';
+import { clusterNameSchema, idSchema, parseInput } from '../../../inputs/index.js';
+import { UsageError } from '../../../errors.js';
+import { renderMutation } from '../../../output/plan.js';
+import { describeUpstream } from './add.run.js';
+
+export interface UpstreamRemoveOptions {
+  cluster: string;
+  id: number;
+  dryRun: boolean;
+  yes: boolean;
+}
+
+export function parse(raw: RawInput): UpstreamRemoveOptions {
+  return {
+    cluster: parseInput(clusterNameSchema, raw.args[0], { '': '<cluster>' }),
+    id: parseInput(idSchema, raw.args[1], { '': '<upstream-id>' }),
+    dryRun: raw.opts.dryRun === true,
+    yes: raw.opts.yes === true,
+  };
+}
+
+export async function run(o: UpstreamRemoveOptions, ctx: Context): Promise<ResponseOf<'upstreamRemove'>> {
+  // A dry run changes nothing, so it needs no confirmation.
+  if (!o.yes && !o.dryRun) {
+    const ok = await ctx.prompt.confirmName(`remove upstream ${o.id} from cluster ${o.cluster}`, String(o.id));
+    if (!ok) throw new UsageError('aborted: the id did not match', { hint: 'nothing was changed' });
+  }
+  const api = await ctx.api();
+  return api.call('upstreamRemove', { params: { cluster: o.cluster, id: o.id }, query: { dry_run: o.dryRun || undefined } });
+}
+
+export function render(response: ResponseOf<'upstreamRemove'>, ctx: Context, o: UpstreamRemoveOptions): void {
+  const u = response.result;
+  renderMutation(ctx, response, `Removed upstream ${u.id} from cluster ${u.cluster}: ${describeUpstream(u)}`, o.dryRun);
+}

@@ -1,0 +1,92 @@
+// login: read the token (flag, env, stdin or a no-echo prompt), verify it with GET /api/clusters,
+// then save the profile 0600 and make it active. Nothing is saved when verification fails.
+import type { Context } from '../context.js';
+import type { RawInput } from './define.js';
+import { HOSTED_API_URL, LOCAL_PROFILE, ProfileStore, checkProfileName } from '../config/profiles.js';
+import { AuthError, CliError, UsageError } from '../errors.js';
+import { printJson } from '../output/json.js';
+import { successLine } from '../output/style.js';
+import { checkApiUrl, maskToken, readToken } from './profile/credentials.js';
+
+export interface LoginOptions {
+  profile: string;
+  apiUrl: string;
+  token: string;
+  tokenSource: string;
+  verify: boolean;
+}
+
+export interface LoginResult {
+  profile: string;
+  api_url: string;
+  /** Masked. */
+  token: string | null;
+  active: boolean;
+  verified: boolean;
+  file: string;
+}
+
+export async function parse(raw: RawInput, ctx: Context): Promise<LoginOptions> {
+  const o = raw.opts as { token?: string; tokenStdin?: boolean; verify?: boolean };
+  const profile = checkProfileName(ctx.globals.profile ?? 'default');
+  if (profile === LOCAL_PROFILE) {
+    throw new UsageError('the profile name "local" is reserved for the local control plane, which needs no login', { hint: 'choose another name: ownstack login --profile NAME' });
+  }
+  const store = new ProfileStore(ctx.home);
+  const apiUrl = ctx.globals.apiUrl !== undefined
+    ? checkApiUrl(ctx.globals.apiUrl, '--api-url')
+    : ctx.env.OWNSTACK_API_URL
+      ? checkApiUrl(ctx.env.OWNSTACK_API_URL, 'OWNSTACK_API_URL')
+      : (store.get(profile)?.apiUrl ?? HOSTED_API_URL);
+  const { token, source } = await readToken(o, ctx, 'env-then-stdin');
+  return { profile, apiUrl, token, tokenSource: source, verify: o.verify !== false };
+}
+
+export async function run(o: LoginOptions, ctx: Context): Promise<LoginResult> {
+  if (o.tokenSource.startsWith('OWNSTACK_')) ctx.notice(`Using the token from ${o.tokenSource}`);
+  if (o.verify) await verifyToken(o, ctx);
+  const store = new ProfileStore(ctx.home);
+  store.save({ name: o.profile, apiUrl: o.apiUrl, token: o.token });
+  store.setActive(o.profile);
+  return { profile: o.profile, api_url: o.apiUrl, token: maskToken(o.token), active: true, verified: o.verify, file: store.profilePath(o.profile) };
+}
+
+/** One authenticated GET against the control plane with the new token. */
+async function verifyToken(o: LoginOptions, ctx: Context): Promise<void> {
+  const { ApiClient, createDispatcher } = await import('../api/client.js');
+  const client = new ApiClient({
+    baseUrl: o.apiUrl,
+    token: o.token,
+    clock: ctx.clock,
+    dispatcher: await createDispatcher(),
+    log: ctx.globals.verbose ? (l) => ctx.io.err(l) : undefined,
+    userAgent: `ownstack-cli/${ctx.version}`,
+  });
+  ctx.debug(`Checking the token (${maskToken(o.token)}) against ${o.apiUrl}…`);
+  try {
+    await client.call('clusterList', { signal: ctx.signal });
+  } catch (err) {
+    if (err instanceof AuthError) {
+      throw new AuthError(`the control plane at ${o.apiUrl} refused the token ${maskToken(o.token)}: ${err.message}`, {
+        hint: 'nothing was saved; check the token and --api-url',
+      });
+    }
+    if (err instanceof CliError) {
+      // Same exit code (a 404 is still 3, a timeout 6), with what to do next.
+      throw new CliError(`could not verify the token: ${err.message}`, err.exitCode, {
+        hint: 'nothing was saved; fix the --api-url, or pass --no-verify to save the profile without checking',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export function render(r: LoginResult, ctx: Context): void {
+  if (ctx.globals.json) return printJson(ctx.io, r);
+  const overridden = ctx.env.OWNSTACK_PROFILE && ctx.env.OWNSTACK_PROFILE !== r.profile;
+  if (overridden) ctx.notice(`note: OWNSTACK_PROFILE=${ctx.env.OWNSTACK_PROFILE} still overrides the active profile in this environment`);
+  if (!r.verified) ctx.notice('note: the token was not verified (--no-verify)');
+  if (ctx.globals.quiet) return;
+  ctx.io.out(successLine(ctx.io, `Logged in to ${r.api_url} as profile ${r.profile} (token ${r.token ?? '-'})`));
+}
