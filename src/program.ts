@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { ContextFactory } from './context.js';
 import type { IO } from './output/io.js';
-import { attachFactory, examples } from './commands/define.js';
+import { attachFactory, completes, examples } from './commands/define.js';
 import { registerCluster } from './commands/cluster/index.js';
 import { registerLogin } from './commands/login.js';
 import { registerProfile } from './commands/profile/index.js';
@@ -18,7 +18,7 @@ export function buildProgram(factory: ContextFactory, io: IO): Command {
     .description('Operate load-balanced OwnStack clusters: hostnames, variants, upstreams, cutover and deploys.')
     .version(typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev', '-V, --version', 'print the version')
     .option('--json', 'print machine-readable JSON on stdout')
-    .option('--profile <name>', 'use this profile for one command (env OWNSTACK_PROFILE)')
+    .addOption(completes(new Option('--profile <name>', 'use this profile for one command (env OWNSTACK_PROFILE)'), 'profile'))
     .option('--api-url <url>', 'control plane URL (env OWNSTACK_API_URL)')
     .option('--no-color', 'disable colour (also NO_COLOR, TERM=dumb)')
     .addOption(new Option('-q, --quiet', 'print only results and errors').conflicts('verbose'))
