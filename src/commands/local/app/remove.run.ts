@@ -1,0 +1,28 @@
+// local app remove: confirm by retyping the name (or --yes), then DELETE. The server refuses
+// (exit 5) while a cluster still routes to the app.
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import type { App } from '../../../api/schemas.js';
+import { UsageError } from '../../../errors.js';
+import { parseAppRef, renderAppChange } from './view.js';
+
+export interface AppRemoveOptions {
+  app: string;
+  yes: boolean;
+}
+
+export function parse(raw: RawInput): AppRemoveOptions {
+  return { app: parseAppRef(raw.args[0]), yes: Boolean(raw.opts.yes) };
+}
+
+export async function run(o: AppRemoveOptions, ctx: Context): Promise<App> {
+  if (!o.yes && !(await ctx.prompt.confirmName(`remove local app ${o.app}`, o.app))) {
+    throw new UsageError('aborted: the name did not match');
+  }
+  const api = await ctx.api();
+  return api.call('appRemove', { params: { app: o.app } });
+}
+
+export function render(a: App, ctx: Context): void {
+  renderAppChange(ctx, a, `Removed app ${a.name}`, false);
+}

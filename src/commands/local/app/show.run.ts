@@ -1,0 +1,24 @@
+// local app show: one app's fields.
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import type { App } from '../../../api/schemas.js';
+import { printJson } from '../../../output/json.js';
+import { appDetails, parseAppRef } from './view.js';
+
+export interface AppShowOptions {
+  app: string;
+}
+
+export function parse(raw: RawInput): AppShowOptions {
+  return { app: parseAppRef(raw.args[0]) };
+}
+
+export async function run(o: AppShowOptions, ctx: Context): Promise<App> {
+  const api = await ctx.api();
+  return api.call('appShow', { params: { app: o.app } });
+}
+
+export function render(a: App, ctx: Context): void {
+  if (ctx.globals.json) return printJson(ctx.io, a);
+  ctx.io.out(appDetails(ctx, a));
+}

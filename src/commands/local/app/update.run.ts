@@ -1,0 +1,38 @@
+// local app update: PATCH only what was given; --addr replaces the whole address list.
+import type { z } from 'zod';
+import type { Context } from '../../../context.js';
+import type { RawInput } from '../../define.js';
+import { appUpdateRequest, type App } from '../../../api/schemas.js';
+import { parseInput } from '../../../inputs/index.js';
+import { UsageError } from '../../../errors.js';
+import { appFlags, parseAppRef, renderAppChange } from './view.js';
+
+export interface AppUpdateOptions {
+  app: string;
+  body: z.output<typeof appUpdateRequest>;
+}
+
+export function parse(raw: RawInput): AppUpdateOptions {
+  const app = parseAppRef(raw.args[0]);
+  const o = raw.opts as { addr?: string[]; deployCmd?: string | false; healthPath?: string };
+  const body: Record<string, unknown> = {};
+  if (o.addr !== undefined) body.addresses = o.addr;
+  if (o.deployCmd === false) body.deploy_cmd = null;
+  else if (o.deployCmd !== undefined) body.deploy_cmd = o.deployCmd;
+  if (o.healthPath !== undefined) body.health_path = o.healthPath;
+  if (Object.keys(body).length === 0) {
+    throw new UsageError('nothing to update: give --addr, --deploy-cmd, --no-deploy-cmd or --health-path', {
+      hint: `e.g. ownstack local app update ${app} --addr=127.0.0.1:3001`,
+    });
+  }
+  return { app, body: parseInput(appUpdateRequest, body, appFlags) };
+}
+
+export async function run(o: AppUpdateOptions, ctx: Context): Promise<App> {
+  const api = await ctx.api();
+  return api.call('appUpdate', { params: { app: o.app }, body: o.body });
+}
+
+export function render(a: App, ctx: Context): void {
+  renderAppChange(ctx, a, `Updated app ${a.name}`);
+}

@@ -1,0 +1,177 @@
+// The control plane's SQLite database: opening it with the pragmas every connection needs and
+// applying the versioned migrations, each in its own transaction.
+import { chmodSync, existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** One schema change; `version` values are applied in ascending order, once. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Append only: an applied migration is never edited, a change is a new version.
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE clusters (
+        id               INTEGER PRIMARY KEY,
+        name             TEXT NOT NULL UNIQUE,
+        edge             TEXT NOT NULL CHECK (edge IN ('dns_rr', 'cloudflare', 'aws_alb', 'none')),
+        edge_config      TEXT NOT NULL DEFAULT '{}',
+        proxy_count      INTEGER NOT NULL CHECK (proxy_count BETWEEN 1 AND 64),
+        proxy_app        TEXT,
+        health_path      TEXT NOT NULL,
+        health_interval  TEXT NOT NULL,
+        health_timeout   TEXT NOT NULL,
+        port             INTEGER NOT NULL UNIQUE,
+        bridge_base_port INTEGER NOT NULL UNIQUE,
+        generation       INTEGER NOT NULL DEFAULT 0,
+        rendered_hash    TEXT,
+        edge_reconciled_at TEXT,
+        edge_error       TEXT,
+        edge_published    TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+      );
+      CREATE TABLE domains (
+        id         INTEGER PRIMARY KEY,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        hostname   TEXT NOT NULL UNIQUE,
+        env_name   TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (cluster_id, env_name)
+      );
+      CREATE INDEX domains_cluster ON domains(cluster_id, id);
+      CREATE TABLE variants (
+        id          INTEGER PRIMARY KEY,
+        cluster_id  INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        weight      INTEGER NOT NULL CHECK (weight BETWEEN 0 AND 1000),
+        status      TEXT NOT NULL CHECK (status IN ('active', 'draining')),
+        description TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL,
+        UNIQUE (cluster_id, name)
+      );
+      CREATE TABLE apps (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        addresses   TEXT NOT NULL DEFAULT '[]',
+        deploy_cmd  TEXT,
+        health_path TEXT NOT NULL DEFAULT '/',
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+      CREATE TABLE upstreams (
+        id          INTEGER PRIMARY KEY,
+        cluster_id  INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        variant_id  INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+        hostname    TEXT,
+        kind        TEXT NOT NULL CHECK (kind IN ('url', 'app')),
+        url         TEXT,
+        app_id      INTEGER REFERENCES apps(id) ON DELETE RESTRICT,
+        weight      INTEGER NOT NULL CHECK (weight BETWEEN 0 AND 1000),
+        status      TEXT NOT NULL CHECK (status IN ('active', 'draining')),
+        host_header TEXT,
+        created_at  TEXT NOT NULL,
+        CHECK ((kind = 'url' AND url IS NOT NULL AND app_id IS NULL) OR (kind = 'app' AND app_id IS NOT NULL AND url IS NULL))
+      );
+      CREATE INDEX upstreams_cluster ON upstreams(cluster_id, variant_id);
+      CREATE INDEX variants_cluster ON variants(cluster_id, id);
+      CREATE INDEX upstreams_app ON upstreams(app_id);
+      CREATE TABLE deploys (
+        id          INTEGER PRIMARY KEY,
+        cluster_id  INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        strategy    TEXT NOT NULL CHECK (strategy IN ('parallel', 'rolling')),
+        state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'aborted', 'interrupted')),
+        force       INTEGER NOT NULL DEFAULT 0,
+        skipped     TEXT NOT NULL DEFAULT '[]',
+        error       TEXT,
+        abort_requested INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX deploys_cluster ON deploys(cluster_id, id);
+      CREATE TABLE deploy_members (
+        deploy_id   INTEGER NOT NULL REFERENCES deploys(id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        app         TEXT NOT NULL,
+        addresses   TEXT NOT NULL DEFAULT '[]',
+        step        TEXT NOT NULL,
+        started_at  TEXT,
+        finished_at TEXT,
+        error       TEXT,
+        PRIMARY KEY (deploy_id, position)
+      );
+      CREATE TABLE deploy_events (
+        deploy_id INTEGER NOT NULL REFERENCES deploys(id) ON DELETE CASCADE,
+        seq       INTEGER NOT NULL,
+        at        TEXT NOT NULL,
+        type      TEXT NOT NULL CHECK (type IN ('state', 'step', 'log', 'result')),
+        app       TEXT,
+        step      TEXT,
+        state     TEXT,
+        message   TEXT NOT NULL,
+        PRIMARY KEY (deploy_id, seq)
+      );
+      CREATE TABLE idempotency_keys (
+        key          TEXT NOT NULL,
+        method       TEXT NOT NULL,
+        path         TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status       INTEGER NOT NULL,
+        response     TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        PRIMARY KEY (key)
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+    `,
+  },
+  {
+    // The deploy runner records the members it drained itself, so a job cut short by a restart
+    // undrains exactly those (and never one an operator had drained before the deploy).
+    version: 2,
+    name: 'deploy members drained by their job',
+    sql: `ALTER TABLE deploy_members ADD COLUMN drained INTEGER NOT NULL DEFAULT 0;`,
+  },
+];
+
+/** Opens (creating if needed) the database file with WAL, foreign keys and a busy timeout, then migrates it. */
+export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS): Db {
+  const isNew = !existsSync(path);
+  const db = new Database(path);
+  if (isNew) chmodSync(path, 0o600);
+  // WAL: readers never block the writer and a kill -9 loses at most the uncommitted transaction.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  // A second process (e.g. a stale server) waits for the write lock instead of failing at once.
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations);
+  return db;
+}
+
+/** Applies every migration newer than the database's version; returns the versions applied. */
+export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    throw new Error(`the state database is at schema version ${newest}, newer than this ownstack understands (${known}); upgrade ownstack`);
+  }
+  const done: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+    }).immediate();
+    done.push(m.version);
+  }
+  return done;
+}

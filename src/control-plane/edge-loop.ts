@@ -1,0 +1,96 @@
+// The proxy → edge loop: every interval (60 s by default, OWNSTACK_EDGE_INTERVAL), for every
+// cluster with an edge, re-check each proxy replica's /_cluster/healthz (the runtime's status)
+// and republish the edge when the healthy set changed: a dead proxy leaves the dns_rr record set,
+// a recovered one comes back, and the last one is never dropped (chooseHealthyProxies). The work
+// is the reconciler's refreshEdge (serialised with every other reconcile of the cluster; it does
+// not re-apply proxy configs — the periodic reconcile retries those); this loop adds the cadence,
+// the "last reconciled" time and a log line per change.
+import type { Reconciler } from './reconcile.js';
+import { now, type ClusterRow, type Store } from './store.js';
+
+export const DEFAULT_EDGE_INTERVAL_MS = 60_000;
+
+export interface EdgeLoopOptions {
+  store: Store;
+  reconciler: Reconciler;
+  /** 0 disables the loop (ticks can still be run by hand). */
+  intervalMs: number;
+  log: (line: string) => void;
+}
+
+export interface EdgeLoop {
+  readonly intervalMs: number;
+  /** One pass over every cluster (a pass already running is joined, not doubled). */
+  tick(): Promise<void>;
+  /** Stops the timer and waits for a pass in progress. */
+  stop(): Promise<void>;
+}
+
+function publishedAddresses(row: ClusterRow | undefined): string[] | null {
+  if (!row?.edge_published) return null;
+  try {
+    return (JSON.parse(row.edge_published) as { proxies: { address: string; port: number }[] }).proxies.map((p) => `${p.address}:${p.port}`).sort();
+  } catch {
+    return null;
+  }
+}
+
+/** Starts the proxy → edge loop. */
+export function startEdgeLoop(opts: EdgeLoopOptions): EdgeLoop {
+  const { store, reconciler, log } = opts;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+
+  const passOne = async (id: number): Promise<void> => {
+    const before = publishedAddresses(store.clusterById(id));
+    const warnings = await reconciler.refreshEdge(id);
+    if (stopped) return;
+    const row = store.clusterById(id);
+    if (!row) return;
+    const after = publishedAddresses(row);
+    if (before !== null && after !== null && before.join(' ') !== after.join(' ')) {
+      const dropped = before.filter((a) => !after.includes(a));
+      const restored = after.filter((a) => !before.includes(a));
+      log(
+        `edge loop: cluster ${row.name} (${row.edge}) now publishes ${after.join(', ')}` +
+          `${dropped.length ? `; dropped ${dropped.join(', ')} (healthz failing)` : ''}${restored.length ? `; restored ${restored.join(', ')}` : ''}`,
+      );
+    }
+    for (const w of warnings) log(`edge loop: ${w}`);
+    // "reconciled" = the edge was checked against the proxies' health and holds what it should.
+    if (row.edge_error === null) store.run('UPDATE clusters SET edge_reconciled_at = ? WHERE id = ?', now(), id);
+  };
+
+  const tick = (): Promise<void> => {
+    running ??= (async () => {
+      try {
+        for (const c of store.clusters()) {
+          if (stopped) return;
+          if (c.edge === 'none') continue;
+          await passOne(c.id).catch((err: Error) => log(`edge loop: cluster ${c.name}: ${err.message}`));
+        }
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.intervalMs > 0) {
+    timer = setInterval(() => {
+      if (!stopped && running === null) void tick();
+    }, opts.intervalMs);
+    timer.unref();
+  }
+
+  return {
+    intervalMs: opts.intervalMs,
+    tick,
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,327 @@
+// Reconcile: make the files, the proxy runtime and the edge match the database. The database
+// is the only source of truth; everything here can be re-run at any time (e.g. after a kill -9).
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { z } from 'zod';
+import type { EdgeRecordView, proxyStatus } from '../api/schemas.js';
+import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeProxy } from '../edge/index.js';
+import { proxyAddresses, renderRow, type Rendered } from './render.js';
+import { edgeConfigOf, now, type ClusterRow, type Store } from './store.js';
+
+export type ProxyStatus = z.infer<typeof proxyStatus>;
+
+/** What a proxy runtime is told about a cluster. */
+export interface RuntimeCluster {
+  id: number;
+  name: string;
+  port: number;
+  bridgeBasePort: number;
+  proxyCount: number;
+  generation: number;
+  /** $OWNSTACK_HOME/local/clusters/<name> (Caddyfile, proxy.env). */
+  dir: string;
+  /** Issue 4: bring-your-own proxy — the cluster's proxy app, its command (deploy_cmd) and whether it exists; null = default Caddy. */
+  proxy?: { app: string; command: string | null; exists: boolean } | null;
+}
+
+/** The process side of the proxy tier (the Caddy driver is a later task). */
+export interface ProxyRuntime {
+  /** Make the running replicas serve `rendered` (called after the files were written). */
+  apply(cluster: RuntimeCluster, rendered: Rendered): Promise<void>;
+  /** One entry per replica. */
+  status(cluster: RuntimeCluster): Promise<ProxyStatus[]>;
+  /** Stop the cluster's replicas (destroy). */
+  stop?(cluster: RuntimeCluster): Promise<void>;
+  /** A sentence for `cluster status` (e.g. how to install Caddy), or null. */
+  note?(cluster: RuntimeCluster): string | null;
+  /** Issue 4: an upstream address's health as the proxies' checks see it (for `cluster status`). */
+  upstreamHealth?(cluster: RuntimeCluster, address: string, hostname: string): 'healthy' | 'unhealthy' | 'unknown';
+  /** Issue 4: called when the control plane closes (stops supervision and the replicas). */
+  close?(): Promise<unknown>;
+}
+
+export const NO_RUNTIME_NOTE = 'the local proxy runtime is not running yet';
+
+/** The default runtime: nothing runs; every replica reports `stopped`. */
+export const noopRuntime: ProxyRuntime = {
+  apply: async () => undefined,
+  status: async (c) =>
+    proxyAddresses({ proxy_count: c.proxyCount, port: c.port }).map((p) => ({
+      index: p.index,
+      address: p.address,
+      port: p.port,
+      state: 'stopped' as const,
+      pid: null,
+      healthz: 'unknown' as const,
+      generation_applied: null,
+      last_error: null,
+    })),
+  note: () => NO_RUNTIME_NOTE,
+};
+
+interface Published {
+  hosts: string[];
+  proxies: EdgeProxy[];
+}
+
+export interface ReconcileResult {
+  /** Problems that did not undo the change (files, runtime or edge); the next reconcile retries. */
+  warnings: string[];
+  /** Issue 4: a running proxy refused the new config (it keeps the old one): the mutation must fail. */
+  failed?: string[];
+}
+
+/** Serialises reconciles per cluster and remembers nothing the database does not hold. */
+export class Reconciler {
+  private readonly chains = new Map<number, { tail: Promise<unknown>; queued: Promise<ReconcileResult> | null }>();
+  /** The last render of each cluster by its hash: a mutation hands over its "after" render. */
+  private readonly renders = new Map<number, Rendered>();
+
+  constructor(
+    private readonly store: Store,
+    readonly localDir: string,
+    readonly runtime: ProxyRuntime,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  clusterDir(name: string): string {
+    return join(this.localDir, 'clusters', name);
+  }
+
+  files(name: string): { caddyfile: string; env: string; zone: string } {
+    const dir = this.clusterDir(name);
+    return { caddyfile: join(dir, 'Caddyfile'), env: join(dir, 'proxy.env'), zone: join(dir, 'dns.zone') };
+  }
+
+  runtimeCluster(c: ClusterRow): RuntimeCluster {
+    // Issue 4: a proxy app's command is its deploy_cmd (see src/proxy/runtime-command.ts).
+    const app = c.proxy_app === null ? undefined : this.store.appByName(c.proxy_app);
+    const proxy = c.proxy_app === null ? null : { app: c.proxy_app, command: app?.deploy_cmd ?? null, exists: app !== undefined };
+    return { id: c.id, name: c.name, port: c.port, bridgeBasePort: c.bridge_base_port, proxyCount: c.proxy_count, generation: c.generation, dir: this.clusterDir(c.name), proxy };
+  }
+
+  /** The edge driver of a cluster (throws EdgeError when its settings are incomplete). */
+  edgeDriver(c: Pick<ClusterRow, 'name' | 'edge' | 'edge_config'>, extra: Partial<EdgeDeps> = {}): EdgeDriver {
+    return createEdgeDriver(
+      { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
+      { clusterDir: this.clusterDir(c.name), logger: { info: (m) => this.log(`edge ${c.name}: ${m}`), warn: (m) => this.log(`edge ${c.name}: warning: ${m}`) }, ...extra },
+    );
+  }
+
+  /**
+   * Remembers a committed render. Valid while the cluster's rendered_hash equals its hash: every
+   * change of the rows a render depends on stores the new render's hash in the same transaction.
+   */
+  remember(clusterId: number, rendered: Rendered): void {
+    this.renders.set(clusterId, rendered);
+  }
+
+  /** The last render remembered for a cluster (the caller checks its hash against the row). */
+  recall(clusterId: number): Rendered | undefined {
+    return this.renders.get(clusterId);
+  }
+
+  /**
+   * Reconciles one cluster. Calls are serialised per cluster; a call made while another waits
+   * joins it (the waiting run reads the database when it starts, so it sees every commit so far).
+   */
+  reconcile(clusterId: number): Promise<ReconcileResult> {
+    const chain = this.chains.get(clusterId) ?? { tail: Promise.resolve(), queued: null };
+    if (chain.queued) return chain.queued;
+    const run = chain.tail.then(() => {
+      chain.queued = null;
+      return this.reconcileNow(clusterId);
+    });
+    chain.queued = run;
+    chain.tail = run.catch(() => undefined);
+    this.chains.set(clusterId, chain);
+    return run;
+  }
+
+  /**
+   * Issue 4: one pass of the proxy → edge loop — re-reads the proxies' health and republishes the
+   * edge if the healthy set changed. No re-render and no proxy apply (those retry on the periodic
+   * reconcile). Serialised with the cluster's reconciles.
+   */
+  refreshEdge(clusterId: number): Promise<string[]> {
+    const chain = this.chains.get(clusterId) ?? { tail: Promise.resolve(), queued: null };
+    const run = chain.tail.then(async () => {
+      const c = this.store.clusterById(clusterId);
+      if (!c) return [];
+      return this.reconcileEdge(c, this.store.domains(c.id).map((d) => d.hostname), this.runtimeCluster(c));
+    });
+    chain.tail = run.catch(() => undefined);
+    this.chains.set(clusterId, chain);
+    return run;
+  }
+
+  async reconcileAll(): Promise<ReconcileResult> {
+    const warnings: string[] = [];
+    for (const c of this.store.clusters()) warnings.push(...(await this.reconcile(c.id)).warnings);
+    return { warnings };
+  }
+
+  /** Waits for every queued reconcile (used on close). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.chains.values()].map((c) => c.tail));
+  }
+
+  private async reconcileNow(clusterId: number): Promise<ReconcileResult> {
+    const warnings: string[] = [];
+    const failed: string[] = [];
+    // Read and (if the render changed, e.g. after an upgrade) bump the generation in one transaction.
+    const snapshot = this.store.db
+      .transaction(() => {
+        const c = this.store.clusterById(clusterId);
+        if (!c) {
+          this.renders.delete(clusterId);
+          return undefined;
+        }
+        const cached = this.renders.get(clusterId);
+        const rendered = cached !== undefined && cached.hash === c.rendered_hash ? cached : renderRow(this.store, c);
+        const row = bumpGenerationIfChanged(this.store, c, rendered);
+        this.renders.set(clusterId, rendered);
+        return { c: row, rendered, hosts: this.store.domains(c.id).map((d) => d.hostname) };
+      })
+      .immediate();
+    if (!snapshot) return { warnings };
+    const { c, rendered, hosts } = snapshot;
+    const files = this.files(c.name);
+    try {
+      await writeIfChanged(files.caddyfile, rendered.caddyfile);
+      await writeIfChanged(files.env, rendered.envFile);
+    } catch (err) {
+      const msg = `could not write the proxy files of cluster ${c.name}: ${(err as Error).message}`;
+      this.log(msg);
+      warnings.push(`${msg} (the next reconcile retries)`);
+      return { warnings };
+    }
+    const rc = this.runtimeCluster(c);
+    try {
+      await this.runtime.apply(rc, rendered);
+    } catch (err) {
+      const msg = `the proxy runtime could not apply generation ${c.generation} of cluster ${c.name}: ${(err as Error).message}`;
+      this.log(msg);
+      warnings.push(msg);
+      // Issue 4: a refused reload (ProxyApplyError.rejected) fails the mutation; other runtime problems stay warnings.
+      if ((err as { rejected?: unknown }).rejected === true) failed.push(msg);
+    }
+    warnings.push(...(await this.reconcileEdge(c, hosts, rc)));
+    return { warnings, failed };
+  }
+
+  /** Publishes the edge records when the hostnames or the healthy proxies changed (or the last try failed). */
+  private async reconcileEdge(c: ClusterRow, hosts: string[], rc: RuntimeCluster): Promise<string[]> {
+    if (c.edge === 'none') return [];
+    const warnings: string[] = [];
+    const statuses = await this.runtime.status(rc).catch(() => [] as ProxyStatus[]);
+    const all = statuses.length > 0 ? statuses : noopStatuses(rc);
+    const last = parsePublished(c.edge_published);
+    // A replica is dropped only when its health check fails; unknown (no runtime yet) is kept.
+    const chosen = chooseHealthyProxies(
+      // Issue 4: a restarted replica reports `starting` for one health interval before it rejoins.
+      all.map((p) => ({ address: p.address, port: p.port, healthy: p.healthz !== 'failing' && p.state !== 'starting' })),
+      last?.proxies ?? null,
+    );
+    if (chosen.warning) warnings.push(`edge of cluster ${c.name}: ${chosen.warning}`);
+    const want: Published = { hosts: [...hosts].sort(), proxies: chosen.proxies };
+    if (last && c.edge_error === null && JSON.stringify(last) === JSON.stringify(want)) return warnings;
+    try {
+      const driver = this.edgeDriver(c);
+      const gone = (last?.hosts ?? []).filter((h) => !want.hosts.includes(h));
+      if (gone.length > 0) await driver.remove(gone);
+      if (want.proxies.length > 0) await driver.publish(want.hosts, want.proxies);
+      this.store.run('UPDATE clusters SET edge_published = ?, edge_error = NULL, edge_reconciled_at = ? WHERE id = ?', JSON.stringify(want), now(), c.id);
+    } catch (err) {
+      const msg = err instanceof EdgeError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : (err as Error).message;
+      this.store.run('UPDATE clusters SET edge_error = ? WHERE id = ?', msg, c.id);
+      this.log(`edge ${c.name}: ${msg}`);
+      warnings.push(`the ${c.edge} edge of cluster ${c.name} was not updated: ${msg} (the next reconcile retries)`);
+    }
+    return warnings;
+  }
+
+  /** What the edge holds now for a cluster (status); errors are returned, not thrown. */
+  async edgeRecords(c: ClusterRow): Promise<{ records: EdgeRecordView[]; error: string | null }> {
+    if (c.edge === 'none') return { records: [], error: null };
+    try {
+      const hosts = this.store.domains(c.id).map((d) => d.hostname);
+      const records = await this.edgeDriver(c).read(hosts);
+      return { records: records.map((r) => ({ hostname: r.hostname, type: r.type, value: r.value })), error: null };
+    } catch (err) {
+      return { records: [], error: (err as Error).message };
+    }
+  }
+
+  /** Removes what a destroyed cluster left behind: replicas, edge records, its folder. */
+  async teardown(c: ClusterRow): Promise<void> {
+    await this.runtime.stop?.(this.runtimeCluster(c));
+    await rm(this.clusterDir(c.name), { recursive: true, force: true });
+  }
+}
+
+/** In the caller's transaction: if the rendered output differs from the last one, bump the generation. */
+export function bumpGenerationIfChanged(store: Store, c: ClusterRow, rendered: Rendered): ClusterRow {
+  if (c.rendered_hash === rendered.hash) return c;
+  const generation = c.generation + 1;
+  store.run('UPDATE clusters SET generation = ?, rendered_hash = ? WHERE id = ?', generation, rendered.hash, c.id);
+  return { ...c, generation, rendered_hash: rendered.hash };
+}
+
+function noopStatuses(rc: RuntimeCluster): ProxyStatus[] {
+  return proxyAddresses({ proxy_count: rc.proxyCount, port: rc.port }).map((p) => ({
+    index: p.index,
+    address: p.address,
+    port: p.port,
+    state: 'stopped',
+    pid: null,
+    healthz: 'unknown',
+    generation_applied: null,
+    last_error: null,
+  }));
+}
+
+function parsePublished(json: string | null): Published | null {
+  if (json === null) return null;
+  try {
+    return JSON.parse(json) as Published;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a file atomically (temp file in the same folder, fsync, rename) unless it already holds `data`. */
+export async function writeIfChanged(path: string, data: string): Promise<boolean> {
+  try {
+    if ((await readFile(path, 'utf8')) === data) return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await writeFileAtomic(path, data);
+  return true;
+}
+
+/**
+ * Temp file + rename: a reader, or a killed server, sees the old file or the new one, never half.
+ * `durable` adds an fsync before the rename (the token); the rendered files skip it because the
+ * database is their source of truth and every start re-renders them (an fsync per change cost
+ * ~0.5 s on the test machine's disk).
+ */
+export async function writeFileAtomic(path: string, data: string, mode = 0o644, durable = false): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(tmp, 'w', mode);
+  try {
+    await handle.writeFile(data);
+    if (durable) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}

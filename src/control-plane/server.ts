@@ -1,0 +1,184 @@
+// The local control plane's entry point: opens the state folder, migrates the database,
+// reconciles every cluster's rendered files and serves the REST API on loopback only.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { openDatabase } from './db.js';
+import { DeployLog, DeployService, type DeployRunner } from './deploys.js';
+import type { DeployRunnerDeps } from './deploy-runner.js';
+import { createRequestHandler } from './http.js';
+import { startEdgeLoop } from './edge-loop.js';
+import { IdempotencyStore } from './idempotency.js';
+import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './reconcile.js';
+import { Service } from './service.js';
+import { Store } from './store.js';
+
+declare const __VERSION__: string;
+
+export interface ControlPlaneOptions {
+  /** OWNSTACK_HOME; the state lives in `$home/local/`. */
+  home: string;
+  /** Loopback only (default 127.0.0.1). */
+  host?: string;
+  /** 0 = a random free port. */
+  port?: number;
+  log?: (line: string) => void;
+  /** Periodic reconcile of files and edge records (retries failed edge updates); 0 disables. Default 60 s. */
+  reconcileIntervalMs?: number;
+  /** The proxy process driver (default: none — replicas report `stopped`). Closed with the control plane. */
+  runtime?: ProxyRuntime;
+  /** Issue 4: the proxy → edge loop's interval (src/control-plane/edge-loop.ts); 0 or unset disables it. */
+  edgeIntervalMs?: number;
+  /** Issue 4: first listen port of local clusters (OWNSTACK_PROXY_PORT_BASE); default 18080. */
+  proxyPortBase?: number;
+  /** The deploy runner (default: none — jobs stay `queued`), or a factory given the control plane's internals (issue 5: deploy-runner.ts). */
+  deployRunner?: DeployRunner | ((deps: DeployRunnerDeps) => DeployRunner);
+}
+
+export interface RunningControlPlane {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(bare) || /^::ffff:127\./i.test(bare);
+  return false;
+}
+
+/** Reads the API token, generating it (32 random bytes, base64url, file mode 0600) on first start. */
+export function ensureToken(localDir: string): string {
+  const path = join(localDir, 'token');
+  try {
+    const token = readFileSync(path, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{20,}$/.test(token)) {
+      if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+      return token;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return '';
+}
+
+/** Starts the local control plane and resolves once it listens. */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<RunningControlPlane> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!isLoopback(host)) {
+    throw new Error(`the local control plane binds loopback addresses only (127.0.0.0/8, ::1, localhost), not ${host}: it has no TLS and one shared token`);
+  }
+  const log = opts.log ?? (() => undefined);
+  const localDir = join(opts.home, 'local');
+  mkdirSync(localDir, { recursive: true, mode: 0o700 });
+  chmodSync(localDir, 0o700);
+  let token = ensureToken(localDir);
+  if (token === '') {
+    token = randomBytes(32).toString('base64url');
+    await writeFileAtomic(join(localDir, 'token'), `${token}\n`, 0o600, true);
+  }
+
+  const db = openDatabase(join(localDir, 'state.db'));
+  const store = new Store(db);
+  const service = new Service(store, { listenBase: opts.proxyPortBase });
+  const reconciler = new Reconciler(store, localDir, opts.runtime ?? noopRuntime, log);
+  service.onRender = (id, rendered) => reconciler.remember(id, rendered);
+  service.recallRender = (id) => reconciler.recall(id);
+  const deployLog = new DeployLog(store);
+  const deployRunner = typeof opts.deployRunner === 'function' ? opts.deployRunner({ store, service, reconciler, log }) : (opts.deployRunner ?? null);
+  const deploys = new DeployService(store, deployLog, deployRunner);
+  const idempotency = new IdempotencyStore(store);
+  let server: Server | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closeHandler = (): void => undefined;
+  try {
+    // Issue 5: with a runner, unfinished jobs (queued ones too) become interrupted and what they drained is undrained.
+    const interrupted = deployLog.markInterrupted({ includeQueued: deployRunner !== null, undrain: (clusterId, app) => void service.memberUndrain(String(clusterId), app, false) });
+    if (interrupted > 0) log(`marked ${interrupted} deploy job(s) interrupted (they were running when the control plane stopped)`);
+    idempotency.purge();
+    // The database is the truth: re-render every cluster's files before serving (e.g. after a kill -9).
+    const { warnings } = await reconciler.reconcileAll();
+    for (const w of warnings) log(`reconcile: ${w}`);
+
+    const handler = createRequestHandler({
+      service,
+      deploys,
+      reconciler,
+      idempotency,
+      token,
+      stateDir: localDir,
+      version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',
+      log,
+      openapi: async () => (await import('../api/openapi.js')).buildOpenApi(),
+    });
+    closeHandler = handler.close;
+    const srv = createServer({ requestTimeout: 60_000 }, handler.listener);
+    server = srv;
+    srv.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(opts.port ?? 0, host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    closeHandler();
+    server?.close();
+    db.close();
+    throw err;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (opts.port ?? 0);
+  const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  log(`control plane listening on ${url} (state ${localDir})`);
+
+  const interval = opts.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
+  if (interval > 0) {
+    timer = setInterval(() => {
+      idempotency.purge();
+      reconciler.reconcileAll().then(
+        ({ warnings }) => warnings.forEach((w) => log(`reconcile: ${w}`)),
+        (err: Error) => log(`reconcile failed: ${err.message}`),
+      );
+    }, interval);
+    timer.unref();
+  }
+  // Issue 4: the proxy → edge loop (drops dead proxies from the edge, restores recovered ones).
+  const edgeLoop = startEdgeLoop({ store, reconciler, intervalMs: opts.edgeIntervalMs ?? 0, log });
+
+  let closing: Promise<void> | undefined;
+  const srv = server;
+  return {
+    url,
+    token,
+    port,
+    close() {
+      closing ??= (async () => {
+        if (timer) clearInterval(timer);
+        closeHandler();
+        await new Promise<void>((resolve) => {
+          srv.close(() => resolve());
+          srv.closeIdleConnections();
+        });
+        await edgeLoop.stop();
+        await reconciler.idle();
+        await deployRunner?.close?.();
+        // Issue 4: stops supervising and stops the proxy replicas (`ownstack local stop`).
+        await opts.runtime?.close?.();
+        db.close();
+        log('control plane stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,545 @@
+// One function per API operation. Every mutation is one SQLite transaction that also renders
+// the cluster before and after, so the plan, the refusal checks and the generation bump all see
+// exactly the committed state; a dry run computes the same plan and rolls the transaction back.
+import type { z } from 'zod';
+import type * as s from '../api/schemas.js';
+import { checkHostname, envNameForHostname, findEnvNameCollision } from '../inputs/index.js';
+import type { Db } from './db.js';
+import { conflict, invalid, notFound } from './http-error.js';
+import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, type Snapshot } from './plan.js';
+import { bumpGenerationIfChanged } from './reconcile.js';
+import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, type Rendered } from './render.js';
+import { now, type ClusterRow, type Store, type UpstreamRow } from './store.js';
+
+type Out<T extends z.ZodType> = z.output<T>;
+
+/** What an operation returns: the response body and the clusters whose files must be reconciled. */
+export interface Outcome<T> {
+  body: T;
+  reconcile: number[];
+}
+
+export interface Mutation<T> {
+  result: T;
+  plan: s.Plan;
+}
+
+class Rollback<T> {
+  constructor(readonly value: T) {}
+}
+
+export class Service {
+  readonly db: Db;
+
+  /** Issue 4: `listenBase` moves every local cluster's ports (OWNSTACK_PROXY_PORT_BASE; default FIRST_LISTEN_PORT). */
+  constructor(
+    readonly store: Store,
+    private readonly ports: { listenBase?: number } = {},
+  ) {
+    this.db = store.db;
+  }
+
+  /** Told about every render a transaction commits (the reconciler reuses it instead of rendering again). */
+  onRender: (clusterId: number, rendered: Rendered) => void = () => undefined;
+  /** The last committed render of a cluster, if remembered (used only when its hash is the row's). */
+  recallRender: (clusterId: number) => Rendered | undefined = () => undefined;
+
+  /** Bumps the generation when the render changed and hands the render to onRender. */
+  private commitRender(c: ClusterRow, rendered: Rendered): ClusterRow {
+    const row = bumpGenerationIfChanged(this.store, c, rendered);
+    this.onRender(c.id, rendered);
+    return row;
+  }
+
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction (a savepoint when already inside one). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * The frame of every routing mutation: snapshot, change, snapshot, checks, plan; then either
+   * roll back (dry run) or bump the generation and commit.
+   */
+  private mutate<T>(
+    c: ClusterRow,
+    dryRun: boolean,
+    change: () => { result: T; warnings?: string[] },
+    check?: (before: Snapshot, after: Snapshot) => string[],
+  ): Outcome<Mutation<T>> {
+    try {
+      const body = this.tx(() => {
+        const before = snapshot(this.store, this.store.clusterById(c.id) ?? c, this.recallRender(c.id));
+        const { result, warnings = [] } = change();
+        const row = this.store.clusterById(c.id)!;
+        const after = snapshot(this.store, row);
+        const more = check?.(before, after) ?? [];
+        const plan = buildPlan(c.name, before, after, !dryRun, [...warnings, ...more]);
+        if (dryRun) throw new Rollback({ result, plan });
+        this.commitRender(row, after.rendered);
+        this.store.touchCluster(c.id);
+        return { result, plan };
+      });
+      return { body, reconcile: [c.id] };
+    } catch (err) {
+      if (err instanceof Rollback) return { body: err.value as Mutation<T>, reconcile: [] };
+      throw err;
+    }
+  }
+
+  // ---------- clusters ----------
+  clusterList(): Outcome<Out<typeof s.clusterList>> {
+    return { body: { clusters: this.store.clusters().map((c) => this.store.toCluster(c)) }, reconcile: [] };
+  }
+
+  clusterShow(ref: string): Outcome<s.ClusterDetail> {
+    const c = this.store.cluster(ref);
+    return {
+      body: {
+        cluster: this.store.toCluster(c),
+        domains: this.store.domains(c.id).map((d) => this.store.toDomain(c, d)),
+        variants: this.store.variants(c.id).map((v) => this.store.toVariant(c, v)),
+        upstreams: this.store.upstreams(c.id).map((u) => this.store.toUpstream(c, u)),
+        members: this.store.members(c),
+      },
+      reconcile: [],
+    };
+  }
+
+  /** Refuses a cluster name that is taken (checked before the edge is verified, and again in the transaction). */
+  assertClusterNameFree(name: string): void {
+    if (this.store.clusterByName(name)) throw conflict(`cluster ${name} already exists`, { field: 'name', value: name, hint: 'pick another name or destroy the existing cluster first' });
+  }
+
+  clusterCreate(input: Out<typeof s.clusterCreateRequest>): Outcome<s.Cluster> {
+    const id = this.tx(() => {
+      this.assertClusterNameFree(input.name);
+      // Issue 4: the same layout as FIRST_LISTEN_PORT / FIRST_BRIDGE_PORT, shifted by the configured base.
+      const listenBase = this.ports.listenBase ?? FIRST_LISTEN_PORT;
+      const bridgeBase = listenBase + (FIRST_BRIDGE_PORT - FIRST_LISTEN_PORT);
+      const maxClusters = this.ports.listenBase === undefined ? MAX_LOCAL_CLUSTERS : Math.min(MAX_LOCAL_CLUSTERS, Math.floor((65536 - bridgeBase) / BRIDGE_BLOCK));
+      const used = new Set(this.store.clusters().map((c) => c.port));
+      const usedBridges = new Set(this.store.clusters().map((c) => c.bridge_base_port));
+      let slot = 0;
+      while (used.has(listenBase + slot) || usedBridges.has(bridgeBase + BRIDGE_BLOCK * slot)) slot++;
+      if (slot >= maxClusters) throw conflict(`the local control plane holds at most ${maxClusters} clusters`, { hint: 'destroy a cluster you no longer need' });
+      const edgeConfig = Object.fromEntries(Object.entries(input.edge_config).filter(([, v]) => v !== undefined));
+      const t = now();
+      const { lastInsertRowid } = this.store.run(
+        `INSERT INTO clusters (name, edge, edge_config, proxy_count, proxy_app, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        input.name,
+        input.edge,
+        JSON.stringify(edgeConfig),
+        input.proxy_count,
+        input.proxy_app,
+        input.health.path,
+        input.health.interval,
+        input.health.timeout,
+        listenBase + slot,
+        bridgeBase + BRIDGE_BLOCK * slot,
+        t,
+        t,
+      );
+      const c = this.store.clusterById(lastInsertRowid)!;
+      const byEnv = new Map<string, string>();
+      input.hostnames.forEach((hostname, i) => this.insertDomain(c, hostname, `hostnames.${i}`, byEnv));
+      this.commitRender(c, snapshot(this.store, c).rendered);
+      return c.id;
+    });
+    return { body: this.store.toCluster(this.store.clusterById(id)!), reconcile: [id] };
+  }
+
+  // ---------- domains ----------
+  domainList(ref: string): Outcome<Out<typeof s.domainList>> {
+    const c = this.store.cluster(ref);
+    return { body: { domains: this.store.domains(c.id).map((d) => this.store.toDomain(c, d)) }, reconcile: [] };
+  }
+
+  /**
+   * Inserts a hostname after the duplicate, other-cluster and env-name collision checks.
+   * `existing` (the cluster's hostnames by env var name) is read when not given and updated.
+   */
+  private insertDomain(c: ClusterRow, hostname: string, field: string, existing?: Map<string, string>): number {
+    const byEnv = existing ?? new Map(this.store.domains(c.id).map((d) => [d.env_name, d.hostname]));
+    const envName = envNameForHostname(hostname);
+    const same = byEnv.get(envName);
+    if (same === hostname) throw conflict(`cluster ${c.name} already fronts ${hostname}`, { field, value: hostname });
+    const owner = this.store.get<{ name: string }>('SELECT c.name FROM domains d JOIN clusters c ON c.id = d.cluster_id WHERE d.hostname = ?', hostname);
+    if (owner) {
+      throw conflict(`hostname ${hostname} already belongs to cluster ${owner.name}`, {
+        field,
+        value: hostname,
+        hint: `a hostname can front one cluster only; remove it from ${owner.name} first`,
+      });
+    }
+    // Only a hostname with the same env var name can collide; findEnvNameCollision decides.
+    const clash = same === undefined ? null : findEnvNameCollision([same], hostname);
+    if (clash !== null) {
+      throw conflict(`hostname ${hostname} and ${clash} both map to the env var ${envName} in cluster ${c.name}`, {
+        field,
+        value: hostname,
+        rule: 'each hostname of a cluster needs its own CLUSTER_UPSTREAMS_<HOST> variable (the name is the hostname upper-cased with non-alphanumerics turned into _)',
+        hint: `remove ${clash} first, or put ${hostname} in another cluster`,
+        details: { hostname, collides_with: clash, env_name: envName },
+      });
+    }
+    byEnv.set(envName, hostname);
+    return this.store.run('INSERT INTO domains (cluster_id, hostname, env_name, created_at) VALUES (?, ?, ?, ?)', c.id, hostname, envName, now()).lastInsertRowid;
+  }
+
+  domainAdd(ref: string, input: Out<typeof s.domainAddRequest>): Outcome<Mutation<s.Domain>> {
+    const c = this.store.cluster(ref);
+    return this.mutate(c, input.dry_run, () => {
+      const id = this.insertDomain(c, input.hostname, 'hostname');
+      const d = this.store.domains(c.id).find((x) => x.id === id)!;
+      return { result: this.store.toDomain(c, d) };
+    });
+  }
+
+  domainRemove(ref: string, rawHostname: string, dryRun: boolean): Outcome<Mutation<s.Domain>> {
+    const c = this.store.cluster(ref);
+    const checked = checkHostname(rawHostname);
+    if (!checked.ok) {
+      throw invalid(`invalid hostname ${JSON.stringify(rawHostname)}: ${checked.rule}${checked.fix ? ` — try ${checked.fix}` : ''}`, {
+        field: 'hostname',
+        value: rawHostname,
+        rule: checked.rule,
+        ...(checked.fix ? { hint: checked.fix } : {}),
+      });
+    }
+    const hostname = checked.value;
+    const d = this.store.domains(c.id).find((x) => x.hostname === hostname);
+    if (!d) throw notFound('hostname', rawHostname, this.store.domains(c.id).map((x) => x.hostname), { field: 'hostname', scope: `cluster ${c.name}` });
+    return this.mutate(c, dryRun, () => {
+      const pinned = this.store.upstreams(c.id).filter((u) => u.hostname === hostname);
+      this.store.run('DELETE FROM upstreams WHERE cluster_id = ? AND hostname = ?', c.id, hostname);
+      this.store.run('DELETE FROM domains WHERE id = ?', d.id);
+      const warnings = pinned.length > 0 ? [`${dryRun ? 'would remove' : 'removed'} ${pinned.length} upstream(s) that served only ${hostname}: ${pinned.map(describeUpstream).join(', ')}`] : [];
+      return { result: this.store.toDomain(c, d), warnings };
+    });
+  }
+
+  // ---------- variants ----------
+  variantList(ref: string): Outcome<Out<typeof s.variantList>> {
+    const c = this.store.cluster(ref);
+    return { body: { variants: this.store.variants(c.id).map((v) => this.store.toVariant(c, v)) }, reconcile: [] };
+  }
+
+  variantAdd(ref: string, input: Out<typeof s.variantAddRequest>): Outcome<Mutation<s.Variant>> {
+    const c = this.store.cluster(ref);
+    return this.mutate(c, input.dry_run, () => {
+      if (this.store.variants(c.id).some((v) => v.name === input.name)) {
+        throw conflict(`cluster ${c.name} already has a variant ${input.name}`, { field: 'name', value: input.name, hint: 'change it with variant update' });
+      }
+      const { lastInsertRowid } = this.store.run(
+        'INSERT INTO variants (cluster_id, name, weight, status, description, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        c.id,
+        input.name,
+        input.weight,
+        input.status,
+        input.description,
+        now(),
+      );
+      return { result: this.store.toVariant(c, this.store.variants(c.id).find((v) => v.id === lastInsertRowid)!) };
+    });
+  }
+
+  variantUpdate(ref: string, name: string, input: Out<typeof s.variantUpdateRequest>): Outcome<Mutation<s.Variant>> {
+    const c = this.store.cluster(ref);
+    const v = this.store.variant(c, name);
+    return this.mutate(c, input.dry_run, () => {
+      this.store.run(
+        'UPDATE variants SET weight = COALESCE(?, weight), status = COALESCE(?, status), description = COALESCE(?, description) WHERE id = ?',
+        input.weight ?? null,
+        input.status ?? null,
+        input.description ?? null,
+        v.id,
+      );
+      return { result: this.store.toVariant(c, this.store.variants(c.id).find((x) => x.id === v.id)!) };
+    });
+  }
+
+  variantRemove(ref: string, name: string, dryRun: boolean): Outcome<Mutation<s.Variant>> {
+    const c = this.store.cluster(ref);
+    const v = this.store.variant(c, name);
+    return this.mutate(c, dryRun, () => {
+      const ups = this.store.upstreams(c.id).filter((u) => u.variant_id === v.id);
+      this.store.run('DELETE FROM variants WHERE id = ?', v.id);
+      const warnings = ups.length > 0 ? [`${dryRun ? 'would remove' : 'removed'} the variant's ${ups.length} upstream(s): ${ups.map(describeUpstream).join(', ')}`] : [];
+      return { result: this.store.toVariant(c, v), warnings };
+    });
+  }
+
+  // ---------- upstreams ----------
+  upstreamList(ref: string): Outcome<Out<typeof s.upstreamList>> {
+    const c = this.store.cluster(ref);
+    return { body: { upstreams: this.store.upstreams(c.id).map((u) => this.store.toUpstream(c, u)) }, reconcile: [] };
+  }
+
+  upstreamAdd(ref: string, input: Out<typeof s.upstreamAddRequest>): Outcome<Mutation<s.Upstream>> {
+    const c = this.store.cluster(ref);
+    const v = this.store.variant(c, input.variant);
+    if (input.hostname !== null) {
+      const hosts = this.store.domains(c.id).map((d) => d.hostname);
+      if (!hosts.includes(input.hostname)) {
+        throw notFound('hostname', input.hostname, hosts, {
+          field: 'hostname',
+          scope: `cluster ${c.name}`,
+          ...(hosts.length === 0 ? { hint: `add it to the cluster first (cluster domain add ${c.name} ${input.hostname}), or leave hostname out to serve every hostname` } : {}),
+        });
+      }
+    }
+    const app = input.app !== undefined ? this.store.app(input.app) : undefined;
+    return this.mutate(c, input.dry_run, () => {
+      const dup = this.store
+        .upstreams(c.id)
+        .find((u) => u.variant_id === v.id && u.hostname === input.hostname && (app ? u.app_id === app.id : u.url === input.url));
+      if (dup) {
+        throw conflict(`variant ${v.name} already routes ${input.hostname ?? 'every hostname'} to ${describeUpstream(dup)}`, {
+          field: app ? 'app' : 'url',
+          value: app ? app.name : input.url,
+          hint: `change its weight instead, or remove upstream ${dup.id} first`,
+        });
+      }
+      if (!app || input.host_header !== null) {
+        const bridged = this.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM upstreams WHERE cluster_id = ? AND (kind = 'url' OR host_header IS NOT NULL)", c.id)!.n;
+        if (bridged >= BRIDGE_BLOCK) {
+          throw conflict(`cluster ${c.name} already has ${bridged} URL or Host-override upstreams, the most one local cluster can bridge`, {
+            field: app ? 'host_header' : 'url',
+            hint: 'remove unused upstreams, or split the hostnames over two clusters',
+          });
+        }
+      }
+      const { lastInsertRowid } = this.store.run(
+        `INSERT INTO upstreams (cluster_id, variant_id, hostname, kind, url, app_id, weight, status, host_header, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+        c.id,
+        v.id,
+        input.hostname,
+        app ? 'app' : 'url',
+        app ? null : input.url,
+        app ? app.id : null,
+        input.weight,
+        input.host_header,
+        now(),
+      );
+      return { result: this.store.toUpstream(c, this.store.upstream(c, lastInsertRowid)) };
+    });
+  }
+
+  upstreamRemove(ref: string, id: number, dryRun: boolean): Outcome<Mutation<s.Upstream>> {
+    const c = this.store.cluster(ref);
+    const u = this.store.upstream(c, id);
+    return this.mutate(c, dryRun, () => {
+      this.store.run('DELETE FROM upstreams WHERE id = ?', u.id);
+      return { result: this.store.toUpstream(c, u) };
+    });
+  }
+
+  // ---------- switch ----------
+  switch(ref: string, input: Out<typeof s.switchRequest>): Outcome<s.SwitchResult> {
+    const c = this.store.cluster(ref);
+    const target = this.store.variant(c, input.to, 'to');
+    const out = this.mutate(
+      c,
+      input.dry_run,
+      () => {
+        // One statement reweights every variant: the target keeps its weight (or gets 100) and
+        // becomes active; every other variant goes to 0. Hostnames follow from the variants.
+        this.store.run(
+          `UPDATE variants SET
+             weight = CASE WHEN id = ? THEN (CASE WHEN weight > 0 THEN weight ELSE 100 END) ELSE 0 END,
+             status = CASE WHEN id = ? THEN 'active' ELSE status END
+           WHERE cluster_id = ?`,
+          target.id,
+          target.id,
+          c.id,
+        );
+        return { result: this.store.variants(c.id).map((v) => this.store.toVariant(c, v)) };
+      },
+      (before, after) => {
+        const lost = hostnamesLosingTraffic(before, after);
+        if (lost.length > 0 && !input.force) {
+          throw conflict(
+            `switching cluster ${c.name} to ${target.name} would leave ${lost.length === 1 ? 'a hostname' : `${lost.length} hostnames`} that ${lost.length === 1 ? 'is' : 'are'} served now with no upstream: ${listNames(lost)}`,
+            {
+              field: 'to',
+              value: target.name,
+              rule: 'a switch may not take every upstream away from a hostname that is served now',
+              hint: `add upstreams to variant ${target.name} for ${lost.length === 1 ? 'it' : 'them'} (or one without a hostname), or pass force: true (--force)`,
+              details: { hostnames: lost },
+            },
+          );
+        }
+        return lost.length > 0 ? [`forced: ${listNames(lost)} ${input.dry_run ? 'would have' : 'now has'} no upstream`] : [];
+      },
+    );
+    return {
+      body: { cluster: c.name, to: target.name, variants: out.body.result, plan: out.body.plan },
+      reconcile: out.reconcile,
+    };
+  }
+
+  // ---------- members (the legacy single-variant convenience) ----------
+  memberList(ref: string): Outcome<Out<typeof s.memberList>> {
+    const c = this.store.cluster(ref);
+    return { body: { members: this.store.members(c) }, reconcile: [] };
+  }
+
+  memberAdd(ref: string, input: Out<typeof s.memberAddRequest>): Outcome<Mutation<s.Member>> {
+    const c = this.store.cluster(ref);
+    const app = this.store.app(input.app);
+    const variants = this.store.variants(c.id);
+    let variantId: number | null = null;
+    if (input.variant !== undefined) variantId = this.store.variant(c, input.variant).id;
+    else if (variants.length === 1) variantId = variants[0]!.id;
+    else if (variants.length > 1) {
+      const names = variants.map((v) => v.name);
+      throw invalid(`cluster ${c.name} has several variants (${names.join(', ')}): say which one the member joins`, {
+        field: 'variant',
+        rule: 'variant is required when the cluster has more than one variant',
+        hint: `add variant: "${names[0]}" (--variant=${names[0]})`,
+        candidates: names,
+      });
+    }
+    return this.mutate(c, input.dry_run, () => {
+      const warnings: string[] = [];
+      if (variantId === null) {
+        variantId = this.store.run("INSERT INTO variants (cluster_id, name, weight, status, description, created_at) VALUES (?, 'default', 100, 'active', '', ?)", c.id, now()).lastInsertRowid;
+        warnings.push(`${input.dry_run ? 'would create' : 'created'} variant default (weight 100): the cluster had no variant`);
+      }
+      const vid = variantId;
+      const dup = this.store.upstreams(c.id).find((u) => u.variant_id === vid && u.app_id === app.id && u.hostname === null);
+      if (dup) throw conflict(`app ${app.name} is already a member of cluster ${c.name} in variant ${dup.variant_name} (upstream ${dup.id})`, { field: 'app', value: app.name });
+      this.store.run(
+        `INSERT INTO upstreams (cluster_id, variant_id, hostname, kind, url, app_id, weight, status, host_header, created_at)
+         VALUES (?, ?, NULL, 'app', NULL, ?, ?, 'active', NULL, ?)`,
+        c.id,
+        vid,
+        app.id,
+        input.weight,
+        now(),
+      );
+      if (parseAddresses(app.addresses).length === 0) warnings.push(`app ${app.name} has no addresses yet: it receives no traffic until it has some`);
+      return { result: this.store.member(c, app.name).member, warnings };
+    });
+  }
+
+  private memberChange(ref: string, app: string, dryRun: boolean, set: { status?: 'active' | 'draining'; weight?: number }): Outcome<Mutation<s.Member>> {
+    const c = this.store.cluster(ref);
+    const { upstreams } = this.store.member(c, app);
+    return this.mutate(c, dryRun, () => {
+      for (const u of upstreams) {
+        this.store.run('UPDATE upstreams SET status = COALESCE(?, status), weight = COALESCE(?, weight) WHERE id = ?', set.status ?? null, set.weight ?? null, u.id);
+      }
+      return { result: this.store.member(c, app).member };
+    });
+  }
+
+  memberDrain(ref: string, app: string, dryRun: boolean): Outcome<Mutation<s.Member>> {
+    return this.memberChange(ref, app, dryRun, { status: 'draining' });
+  }
+
+  memberUndrain(ref: string, app: string, dryRun: boolean): Outcome<Mutation<s.Member>> {
+    return this.memberChange(ref, app, dryRun, { status: 'active' });
+  }
+
+  memberWeight(ref: string, app: string, input: Out<typeof s.memberWeightRequest>): Outcome<Mutation<s.Member>> {
+    return this.memberChange(ref, app, input.dry_run, { weight: input.weight });
+  }
+
+  memberRemove(ref: string, app: string, dryRun: boolean): Outcome<Mutation<s.Member>> {
+    const c = this.store.cluster(ref);
+    const { member, upstreams } = this.store.member(c, app);
+    return this.mutate(c, dryRun, () => {
+      for (const u of upstreams) this.store.run('DELETE FROM upstreams WHERE id = ?', u.id);
+      return { result: { ...member, status: 'removed' as const } };
+    });
+  }
+
+  // ---------- apps ----------
+  appList(): Outcome<Out<typeof s.appList>> {
+    return { body: { apps: this.store.apps().map((a) => this.store.toApp(a)) }, reconcile: [] };
+  }
+
+  appShow(ref: string): Outcome<s.App> {
+    return { body: this.store.toApp(this.store.app(ref)), reconcile: [] };
+  }
+
+  appCreate(input: Out<typeof s.appCreateRequest>): Outcome<s.App> {
+    const id = this.tx(() => {
+      if (this.store.appByName(input.name)) throw conflict(`app ${input.name} already exists`, { field: 'name', value: input.name, hint: 'change it with PATCH /api/apps/:app (ownstack app update)' });
+      const t = now();
+      return this.store.run(
+        'INSERT INTO apps (name, addresses, deploy_cmd, health_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        input.name,
+        JSON.stringify(unique(input.addresses)),
+        input.deploy_cmd,
+        input.health_path,
+        t,
+        t,
+      ).lastInsertRowid;
+    });
+    return { body: this.store.toApp(this.store.app(String(id))), reconcile: [] };
+  }
+
+  /** Changes an app; when its addresses change, every cluster routing to it is re-rendered in the same transaction. */
+  appUpdate(ref: string, input: Out<typeof s.appUpdateRequest>): Outcome<s.App> {
+    return this.tx(() => {
+      const a = this.store.app(ref);
+      this.store.run(
+        'UPDATE apps SET addresses = COALESCE(?, addresses), deploy_cmd = CASE WHEN ? THEN ? ELSE deploy_cmd END, health_path = COALESCE(?, health_path), updated_at = ? WHERE id = ?',
+        input.addresses === undefined ? null : JSON.stringify(unique(input.addresses)),
+        input.deploy_cmd === undefined ? 0 : 1,
+        input.deploy_cmd ?? null,
+        input.health_path ?? null,
+        now(),
+        a.id,
+      );
+      const touched: number[] = [];
+      for (const c of this.store.clustersUsingApp(a.id)) {
+        const before = c.generation;
+        const row = this.commitRender(c, snapshot(this.store, c).rendered);
+        if (row.generation !== before) this.store.touchCluster(c.id);
+        touched.push(c.id);
+      }
+      return { body: this.store.toApp(this.store.app(String(a.id))), reconcile: touched };
+    });
+  }
+
+  appRemove(ref: string): Outcome<s.App> {
+    return this.tx(() => {
+      const a = this.store.app(ref);
+      const users = this.store.clustersUsingApp(a.id).map((c) => c.name);
+      if (users.length > 0) {
+        throw conflict(`app ${a.name} is still used by cluster${users.length > 1 ? 's' : ''} ${users.join(', ')}`, {
+          field: 'app',
+          value: a.name,
+          hint: `remove it from ${users.length > 1 ? 'those clusters' : 'that cluster'} first (cluster member remove / cluster upstream remove)`,
+          details: { clusters: users },
+        });
+      }
+      this.store.run('DELETE FROM apps WHERE id = ?', a.id);
+      return { body: this.store.toApp(a), reconcile: [] };
+    });
+  }
+}
+
+/** How an upstream is named in messages: `#7 https://x.example.com` / `#8 app my-app`. */
+export function describeUpstream(u: UpstreamRow): string {
+  return u.kind === 'url' ? `#${u.id} ${u.url}` : `#${u.id} app ${u.app_name}`;
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+function parseAddresses(json: string): string[] {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+

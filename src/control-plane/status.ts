@@ -1,0 +1,134 @@
+// `cluster status`: the topology from the database and the routing table, plus what the proxy
+// runtime and the edge report now.
+import type { ClusterStatus, ProxyConfig } from '../api/schemas.js';
+import type { DeployLog } from './deploys.js';
+import type { Reconciler } from './reconcile.js';
+import { renderRow } from './render.js';
+import { parseList, type ClusterRow, type Store } from './store.js';
+
+/** Builds the status of one cluster (reads the database synchronously, then asks the runtime and the edge). */
+export async function clusterStatus(store: Store, reconciler: Reconciler, deploys: DeployLog, c: ClusterRow): Promise<ClusterStatus> {
+  // One consistent read of everything the database knows.
+  const snap = store.db.transaction(() => {
+    const row = store.clusterById(c.id)!;
+    return {
+      row,
+      cluster: store.toCluster(row),
+      rendered: renderRow(store, row),
+      domains: store.domains(row.id),
+      variants: store.variants(row.id),
+      upstreams: store.upstreams(row.id),
+      deploy: deploys.current(row.id),
+    };
+  })();
+  const { row, rendered, domains, variants, upstreams } = snap;
+  const rc = reconciler.runtimeCluster(row);
+  const proxies = await reconciler.runtime.status(rc).catch((err: Error) =>
+    Array.from({ length: row.proxy_count }, (_, i) => ({
+      index: i,
+      address: `127.0.0.${2 + i}`,
+      port: row.port,
+      state: 'failed' as const,
+      pid: null,
+      healthz: 'unknown' as const,
+      generation_applied: null,
+      last_error: err.message,
+    })),
+  );
+  const edge = await reconciler.edgeRecords(row);
+
+  const hostnames = rendered.table.hosts.map((h) => {
+    const envName = domains.find((d) => d.hostname === h.hostname)?.env_name ?? '';
+    const shareOf = new Map(h.routedUpstreams.map((u) => [u.id, u.share]));
+    return {
+      hostname: h.hostname,
+      env_name: envName,
+      env_value: rendered.env[envName] ?? '',
+      draining_fallback: h.drainingFallback,
+      variants: variants.map((v) => ({
+        name: v.name,
+        weight: v.weight,
+        status: v.status,
+        routed: v.weight > 0 && v.status === 'active',
+        upstreams: upstreams
+          .filter((u) => u.variant_id === v.id && (u.hostname === null || u.hostname === h.hostname))
+          .map((u) => {
+            const addresses = u.kind === 'app' ? parseList(u.app_addresses) : [u.url!];
+            return {
+              id: u.id,
+              kind: u.kind,
+              target: u.kind === 'url' ? u.url! : u.app_name!,
+              host_header: u.host_header,
+              weight: u.weight,
+              status: u.status,
+              share: shareOf.get(u.id) ?? 0,
+              // Issue 4: member health from the runtime's probes (same path, Host and timeout as the proxies' checks).
+              addresses: addresses.map((address) => ({ address, health: reconciler.runtime.upstreamHealth?.(rc, address, h.hostname) ?? ('unknown' as const) })),
+              health: 'unknown' as 'healthy' | 'unhealthy' | 'unknown',
+            };
+          })
+          // Issue 4: an upstream is healthy while any of its addresses is (the proxies route around the others).
+          .map((u) => ({ ...u, health: overallHealth(u.addresses.map((a) => a.health)) })),
+      })),
+    };
+  });
+
+  const warnings = rendered.table.warnings.map((w) => w.message);
+  if (row.edge_error) warnings.push(`the ${row.edge} edge was not updated: ${row.edge_error}`);
+  // Issue 4: say which proxies the proxy → edge loop has taken out of the published set.
+  if (row.edge !== 'none' && row.edge_published) {
+    try {
+      const published = new Set((JSON.parse(row.edge_published) as { proxies: { address: string }[] }).proxies.map((p) => p.address));
+      for (const p of proxies) {
+        if (!published.has(p.address)) warnings.push(`proxy ${p.address}:${p.port} is out of the ${row.edge} edge (${p.state}, healthz ${p.healthz}); the proxy → edge loop puts it back when it is healthy`);
+      }
+    } catch {
+      /* an unreadable record of the last publish: nothing to say */
+    }
+  }
+  return {
+    cluster: snap.cluster,
+    generation: row.generation,
+    proxies,
+    proxy_note: reconciler.runtime.note?.(rc) ?? null,
+    hostnames,
+    edge: {
+      mode: row.edge,
+      records: edge.records,
+      reconciled_at: row.edge_reconciled_at,
+      error: edge.error ?? row.edge_error,
+      note: edgeNote(row, reconciler),
+    },
+    deploy: snap.deploy ? { id: snap.deploy.id, state: snap.deploy.state } : null,
+    warnings,
+  };
+}
+
+/** Issue 4: healthy while any address is, unhealthy when none is and some failed, else unknown. */
+function overallHealth(list: ('healthy' | 'unhealthy' | 'unknown')[]): 'healthy' | 'unhealthy' | 'unknown' {
+  if (list.includes('healthy')) return 'healthy';
+  return list.includes('unhealthy') ? 'unhealthy' : 'unknown';
+}
+
+function edgeNote(c: ClusterRow, reconciler: Reconciler): string | null {
+  switch (c.edge) {
+    case 'none':
+      return 'edge none: you manage DNS yourself; point each hostname at the proxies';
+    case 'dns_rr':
+      return `multi-A records for every hostname and proxy address; the zone file provider writes them to ${reconciler.files(c.name).zone} (a fragment to $INCLUDE in your zone)`;
+    case 'cloudflare':
+      return 'proxied A records via the Cloudflare API; Cloudflare health-checks the proxies and fails over';
+    case 'aws_alb':
+      return 'the proxies are registered as targets of the ALB target group';
+  }
+}
+
+/** The proxy config as rendered from the database (the same bytes the reconcile writes to disk). */
+export function proxyConfig(store: Store, reconciler: Reconciler, c: ClusterRow): ProxyConfig {
+  const { row, rendered } = store.db.transaction(() => {
+    const r = store.clusterById(c.id)!;
+    return { row: r, rendered: renderRow(store, r) };
+  })();
+  const files = reconciler.files(row.name);
+  return { cluster: row.name, generation: row.generation, caddyfile: rendered.caddyfile, env: rendered.env, files: { caddyfile: files.caddyfile, env: files.env } };
+}
