@@ -213,7 +213,9 @@ export async function stopLocal(home: string): Promise<void> {
 }
 
 /** Stops the control plane and removes the home folder. */
-export async function cleanupHome(home: string): Promise<void> {
+export async function cleanupHome(home: string | undefined): Promise<void> {
+  // A beforeAll that failed early leaves nothing to clean.
+  if (!home) return;
   await stopLocal(home);
   rmSync(home, { recursive: true, force: true });
 }
