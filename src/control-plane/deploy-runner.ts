@@ -272,8 +272,16 @@ export class LocalDeployRunner implements DeployRunner {
     else if (now.step === 'done' && was.step !== 'done') {
       const m = log.get(job.id)?.members.find((x) => x.app === r.app);
       const took = m?.started_at ? ` in ${formatMs(Math.max(0, Date.now() - Date.parse(m.started_at)))}` : '';
-      log.setStep(job.id, r.app, 'done', `${r.app} deployed${took}${this.store.member(this.cluster(job), r.app).member.status === 'draining' ? '; it stays drained, as it was before the deploy' : ''}`);
+      log.setStep(job.id, r.app, 'done', `${r.app} deployed${took}${this.stillDraining(job, r.app) ? '; it stays drained, as it was before the deploy' : ''}`);
     } else if (now.step === 'skipped' && was.step !== 'skipped') log.setStep(job.id, r.app, 'skipped', now.error ?? 'skipped', now.error);
+  }
+
+  private stillDraining(job: Job, app: string): boolean {
+    try {
+      return this.store.member(this.cluster(job), app).member.status === 'draining';
+    } catch {
+      return false; // removed from the cluster meanwhile
+    }
   }
 
   private async perform(job: Job, log: DeployLog, op: Op, app: string): Promise<Result> {

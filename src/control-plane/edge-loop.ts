@@ -62,17 +62,18 @@ export function startEdgeLoop(opts: EdgeLoopOptions): EdgeLoop {
   };
 
   const tick = (): Promise<void> => {
-    running ??= (async () => {
-      try {
-        for (const c of store.clusters()) {
-          if (stopped) return;
-          if (c.edge === 'none') continue;
-          await passOne(c.id).catch((err: Error) => log(`edge loop: cluster ${c.name}: ${err.message}`));
-        }
-      } finally {
-        running = null;
+    if (running) return running;
+    const pass = (async () => {
+      for (const c of store.clusters()) {
+        if (stopped) return;
+        if (c.edge === 'none') continue;
+        await passOne(c.id).catch((err: Error) => log(`edge loop: cluster ${c.name}: ${err.message}`));
       }
     })();
+    // Cleared once settled (never synchronously inside the pass, which may finish at once).
+    running = pass.finally(() => {
+      running = null;
+    });
     return running;
   };
 

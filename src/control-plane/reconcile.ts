@@ -5,7 +5,7 @@ import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import type { EdgeRecordView, proxyStatus } from '../api/schemas.js';
-import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeProxy } from '../edge/index.js';
+import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
 import { proxyAddresses, renderRow, type Rendered } from './render.js';
 import { edgeConfigOf, now, type ClusterRow, type Store } from './store.js';
 
@@ -103,10 +103,12 @@ export class Reconciler {
 
   /** The edge driver of a cluster (throws EdgeError when its settings are incomplete). */
   edgeDriver(c: Pick<ClusterRow, 'name' | 'edge' | 'edge_config'>, extra: Partial<EdgeDeps> = {}): EdgeDriver {
-    return createEdgeDriver(
+    const driver = createEdgeDriver(
       { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
-      { clusterDir: this.clusterDir(c.name), logger: { info: (m) => this.log(`edge ${c.name}: ${m}`), warn: (m) => this.log(`edge ${c.name}: warning: ${m}`) }, ...extra },
+      // Issue 7: env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
+      { clusterDir: this.clusterDir(c.name), env: process.env, logger: { info: (m) => this.log(`edge ${c.name}: ${m}`), warn: (m) => this.log(`edge ${c.name}: warning: ${m}`) }, ...extra },
     );
+    return skipWildcards(driver);
   }
 
   /**
@@ -225,7 +227,10 @@ export class Reconciler {
       last?.proxies ?? null,
     );
     if (chosen.warning) warnings.push(`edge of cluster ${c.name}: ${chosen.warning}`);
-    const want: Published = { hosts: [...hosts].sort(), proxies: chosen.proxies };
+    // Issue 7: a wildcard hostname is not published (and must not stop the others from being published).
+    const { publish: edgeHosts, skipped } = edgeHostnames(c.edge, hosts);
+    if (skipped.length > 0) warnings.push(wildcardWarning(c, skipped));
+    const want: Published = { hosts: [...edgeHosts].sort(), proxies: chosen.proxies };
     if (last && c.edge_error === null && JSON.stringify(last) === JSON.stringify(want)) return warnings;
     try {
       const driver = this.edgeDriver(c);
@@ -243,12 +248,15 @@ export class Reconciler {
   }
 
   /** What the edge holds now for a cluster (status); errors are returned, not thrown. */
-  async edgeRecords(c: ClusterRow): Promise<{ records: EdgeRecordView[]; error: string | null }> {
+  async edgeRecords(c: ClusterRow): Promise<{ records: EdgeRecordView[]; error: string | null; health?: EdgeTargetHealth[] }> {
     if (c.edge === 'none') return { records: [], error: null };
     try {
       const hosts = this.store.domains(c.id).map((d) => d.hostname);
-      const records = await this.edgeDriver(c).read(hosts);
-      return { records: records.map((r) => ({ hostname: r.hostname, type: r.type, value: r.value })), error: null };
+      const driver = this.edgeDriver(c);
+      const records = await driver.read(hosts);
+      // Issue 7: provider-side target health (aws_alb: DescribeTargetHealth, draining targets included).
+      const health = driver.health ? await driver.health() : undefined;
+      return { records: records.map((r) => ({ hostname: r.hostname, type: r.type, value: r.value })), error: null, ...(health ? { health } : {}) };
     } catch (err) {
       return { records: [], error: (err as Error).message };
     }
@@ -259,6 +267,34 @@ export class Reconciler {
     await this.runtime.stop?.(this.runtimeCluster(c));
     await rm(this.clusterDir(c.name), { recursive: true, force: true });
   }
+}
+
+/**
+ * Issue 7: the hostnames the edge publishes records for. dns_rr and cloudflare publish one record
+ * set per plain hostname; a wildcard (`*.example.com`) is skipped: the operator points it at the
+ * proxies (the zone file provider's dns.hosts and the drivers' name checks take plain names only).
+ * aws_alb ignores hostnames (its listener rules route by host).
+ */
+export function edgeHostnames(mode: ClusterRow['edge'], hosts: string[]): { publish: string[]; skipped: string[] } {
+  if (mode !== 'dns_rr' && mode !== 'cloudflare') return { publish: hosts, skipped: [] };
+  return { publish: hosts.filter((h) => !h.startsWith('*.')), skipped: hosts.filter((h) => h.startsWith('*.')) };
+}
+
+/** Issue 7: the driver with wildcard hostnames left out of publish/read/remove (so destroy and status work with them). */
+function skipWildcards(driver: EdgeDriver): EdgeDriver {
+  const plain = (hosts: string[]): string[] => edgeHostnames(driver.mode, hosts).publish;
+  return {
+    mode: driver.mode,
+    verify: () => driver.verify(),
+    publish: (hosts, proxies) => driver.publish(plain(hosts), proxies),
+    read: (hosts) => driver.read(plain(hosts)),
+    remove: (hosts) => driver.remove(plain(hosts)),
+    ...(driver.health ? { health: () => driver.health!() } : {}),
+  };
+}
+
+export function wildcardWarning(c: Pick<ClusterRow, 'name' | 'edge'>, skipped: string[]): string {
+  return `the ${c.edge} edge of cluster ${c.name} does not publish wildcard hostnames (${skipped.join(', ')}): create ${skipped.length === 1 ? 'that record' : 'those records'} yourself, pointing at the proxies`;
 }
 
 /** In the caller's transaction: if the rendered output differs from the last one, bump the generation. */

@@ -1,10 +1,11 @@
 // `cluster status`: the topology from the database and the routing table, plus what the proxy
 // runtime and the edge report now.
 import type { ClusterStatus, ProxyConfig } from '../api/schemas.js';
+import type { EdgeTargetHealth } from '../edge/index.js';
 import type { DeployLog } from './deploys.js';
-import type { Reconciler } from './reconcile.js';
+import { edgeHostnames, wildcardWarning, type Reconciler } from './reconcile.js';
 import { renderRow } from './render.js';
-import { parseList, type ClusterRow, type Store } from './store.js';
+import { edgeConfigOf, parseList, type ClusterRow, type Store } from './store.js';
 
 /** Builds the status of one cluster (reads the database synchronously, then asks the runtime and the edge). */
 export async function clusterStatus(store: Store, reconciler: Reconciler, deploys: DeployLog, c: ClusterRow): Promise<ClusterStatus> {
@@ -75,12 +76,22 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
 
   const warnings = rendered.table.warnings.map((w) => w.message);
   if (row.edge_error) warnings.push(`the ${row.edge} edge was not updated: ${row.edge_error}`);
+  // Issue 7: wildcard hostnames are left to the operator (see edgeHostnames in reconcile.ts).
+  const skipped = edgeHostnames(row.edge, domains.map((d) => d.hostname)).skipped;
+  if (skipped.length > 0) warnings.push(wildcardWarning(row, skipped));
   // Issue 4: say which proxies the proxy → edge loop has taken out of the published set.
   if (row.edge !== 'none' && row.edge_published) {
     try {
       const published = new Set((JSON.parse(row.edge_published) as { proxies: { address: string }[] }).proxies.map((p) => p.address));
       for (const p of proxies) {
         if (!published.has(p.address)) warnings.push(`proxy ${p.address}:${p.port} is out of the ${row.edge} edge (${p.state}, healthz ${p.healthz}); the proxy → edge loop puts it back when it is healthy`);
+      }
+      // Issue 7: every published proxy is down, yet the edge keeps them: an empty set is never published.
+      const kept = proxies.filter((p) => published.has(p.address));
+      if (kept.length > 0 && kept.every((p) => p.healthz === 'failing')) {
+        warnings.push(
+          `no proxy is healthy: the ${row.edge} edge keeps the last published ${kept.map((p) => `${p.address}:${p.port}`).join(', ')} instead of publishing none`,
+        );
       }
     } catch {
       /* an unreadable record of the last publish: nothing to say */
@@ -97,7 +108,7 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
       records: edge.records,
       reconciled_at: row.edge_reconciled_at,
       error: edge.error ?? row.edge_error,
-      note: edgeNote(row, reconciler),
+      note: withTargetHealth(edgeNote(row, reconciler), edge.health),
     },
     deploy: snap.deploy ? { id: snap.deploy.id, state: snap.deploy.state } : null,
     warnings,
@@ -110,12 +121,23 @@ function overallHealth(list: ('healthy' | 'unhealthy' | 'unknown')[]): 'healthy'
   return list.includes('unhealthy') ? 'unhealthy' : 'unknown';
 }
 
+/** Issue 7: the provider's view of each target (aws_alb DescribeTargetHealth), appended to the note. */
+function withTargetHealth(note: string | null, health: EdgeTargetHealth[] | undefined): string | null {
+  if (!health) return note;
+  const list = health.length === 0 ? 'no targets registered' : health.map((h) => `${h.target} ${h.state}${h.reason ? ` (${h.reason})` : ''}`).join('; ');
+  return `${note ?? ''}${note ? '; ' : ''}target health (DescribeTargetHealth): ${list}`;
+}
+
 function edgeNote(c: ClusterRow, reconciler: Reconciler): string | null {
   switch (c.edge) {
     case 'none':
       return 'edge none: you manage DNS yourself; point each hostname at the proxies';
-    case 'dns_rr':
+    case 'dns_rr': {
+      // Issue 7: the rfc2136 provider writes to a DNS server, not to the zone file.
+      const ec = edgeConfigOf(c);
+      if (ec.dns_provider === 'rfc2136') return `multi-A records for every hostname and proxy address, sent as TSIG-signed RFC 2136 updates of zone ${ec.dns_zone} on ${ec.dns_server}`;
       return `multi-A records for every hostname and proxy address; the zone file provider writes them to ${reconciler.files(c.name).zone} (a fragment to $INCLUDE in your zone)`;
+    }
     case 'cloudflare':
       return 'proxied A records via the Cloudflare API; Cloudflare health-checks the proxies and fails over';
     case 'aws_alb':

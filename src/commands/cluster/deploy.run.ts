@@ -1,22 +1,28 @@
-// cluster deploy: start a deploy job. Starting, describing and (later) following it are separate
-// functions so a --wait mode can be added between start and the final render.
+// cluster deploy: start a deploy job, print the plan, then (unless --detach) follow it to its
+// end with live progress; exit 0 only when every member succeeded.
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { deployRequest, type Deploy } from '../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../inputs/index.js';
-import { printJson } from '../../output/json.js';
+import { printJson, printJsonLine } from '../../output/json.js';
 import { paint, successLine } from '../../output/style.js';
+import { DEFAULT_WAIT_TIMEOUT, followDeploy, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
 
-export const deployInput = z.object({ cluster: clusterNameSchema, request: deployRequest });
+export const deployInput = z.object({
+  cluster: clusterNameSchema,
+  request: deployRequest,
+  detach: z.boolean(),
+  timeoutMs: waitTimeoutSchema,
+});
 export type DeployOptions = z.output<typeof deployInput>;
 
 export function parse(raw: RawInput): DeployOptions {
   const o = raw.opts;
   return parseInput(
     deployInput,
-    { cluster: raw.args[0], request: { strategy: o.strategy, force: Boolean(o.force) } },
-    { cluster: '<cluster>', 'request.strategy': '--strategy', 'request.force': '--force' },
+    { cluster: raw.args[0], request: { strategy: o.strategy, force: Boolean(o.force) }, detach: Boolean(o.detach), timeoutMs: o.timeout ?? DEFAULT_WAIT_TIMEOUT },
+    { cluster: '<cluster>', 'request.strategy': '--strategy', 'request.force': '--force', timeoutMs: '--timeout' },
   );
 }
 
@@ -26,33 +32,58 @@ export async function startDeploy(o: DeployOptions, ctx: Context): Promise<Deplo
   return api.call('deployStart', { params: { cluster: o.cluster }, body: o.request });
 }
 
-export async function run(o: DeployOptions, ctx: Context): Promise<Deploy> {
-  return startDeploy(o, ctx);
+export type DeployResult = { kind: 'started'; deploy: Deploy } | { kind: 'followed'; follow: FollowResult };
+
+export async function run(o: DeployOptions, ctx: Context): Promise<DeployResult> {
+  const d = await startDeploy(o, ctx);
+  if (o.detach) return { kind: 'started', deploy: d };
+  renderDeployPlan(d, ctx);
+  return { kind: 'followed', follow: await followDeploy(d, ctx, o.timeoutMs) };
 }
 
-/** What the job will do: strategy, members in order, skipped URL upstreams (stderr lines). */
+/** What the job will do: strategy, order, members, skipped URL upstreams (stderr lines). */
 export function renderDeployHeader(d: Deploy, ctx: Context): string[] {
   const c = paint(ctx.io, 'err');
-  const lines = [`Deploy ${d.id} on ${d.cluster}: ${d.strategy}, ${d.members.length} ${d.members.length === 1 ? 'member' : 'members'}`];
+  const n = d.members.length;
+  const how =
+    d.strategy === 'rolling'
+      ? n > 1
+        ? 'one at a time in this order: drain → deploy → health check → undrain'
+        : 'drain → deploy → health check → undrain'
+      : n > 1
+        ? 'all at once, without draining (requests may fail while members restart)'
+        : 'without draining';
+  const lines = [`Deploy ${d.id} on ${d.cluster}: ${d.strategy}, ${n} ${n === 1 ? 'member' : 'members'}, ${how}`];
   d.members.forEach((m, i) => lines.push(`  ${i + 1}. ${m.app}${m.addresses.length ? c.dim(` (${m.addresses.join(', ')})`) : ''}`));
   for (const s of d.skipped) lines.push(c.dim(`  skipped upstream ${s.upstream_id} ${s.url}: ${s.reason}`));
   return lines;
 }
 
-/** The start of a deploy: header on stderr; `✓ Deploy N started…` on a TTY, the bare id when piped. */
+/** The plan before the wait: NDJSON `plan` line with --json, else the header on stderr. */
+export function renderDeployPlan(d: Deploy, ctx: Context): void {
+  if (ctx.globals.json) return printJsonLine(ctx.io, { type: 'plan', deploy: d });
+  for (const l of renderDeployHeader(d, ctx)) ctx.notice(l);
+}
+
+/** The start of a detached deploy: header on stderr; `✓ Deploy N started…` on a TTY, the bare id when piped. */
 export function renderDeployStarted(d: Deploy, ctx: Context): void {
   const { io } = ctx;
   for (const l of renderDeployHeader(d, ctx)) ctx.notice(l);
   const message = `Deploy ${d.id} started on ${d.cluster} (${d.strategy})`;
+  const follow = paint(io, 'err').dim(`follow it: ownstack cluster deploy:status ${d.cluster} ${d.id} --wait`);
   if (io.stdoutIsTTY) {
     if (!ctx.globals.quiet) io.out(successLine(io, message));
+    ctx.notice(follow);
     return;
   }
   ctx.notice(`${paint(io, 'err').green('✓')} ${message}`);
   io.out(String(d.id));
 }
 
-export function render(d: Deploy, ctx: Context): void {
-  if (ctx.globals.json) return printJson(ctx.io, d);
-  renderDeployStarted(d, ctx);
+export function render(r: DeployResult, ctx: Context): void {
+  if (r.kind === 'started') {
+    if (ctx.globals.json) return printJson(ctx.io, r.deploy);
+    return renderDeployStarted(r.deploy, ctx);
+  }
+  renderFollowEnd(r.follow, ctx);
 }

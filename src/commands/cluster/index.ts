@@ -9,6 +9,8 @@ import { registerClusterDestroy } from './destroy.js';
 import { registerClusterSwitch } from './switch.js';
 import { registerClusterProxyConfig } from './proxy-config.js';
 import { registerClusterDeploy } from './deploy.js';
+import { registerClusterDeployStatus } from './deploy-status.js';
+import { registerClusterDeployAbort } from './deploy-abort.js';
 import { registerDomain } from './domain/index.js';
 import { registerVariant } from './variant/index.js';
 import { registerUpstream } from './upstream/index.js';
@@ -30,5 +32,7 @@ export function registerCluster(program: Command): void {
   registerClusterSwitch(cluster);
   registerMember(cluster);
   registerClusterDeploy(cluster);
+  registerClusterDeployStatus(cluster);
+  registerClusterDeployAbort(cluster);
   registerClusterProxyConfig(cluster);
 }

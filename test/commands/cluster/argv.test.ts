@@ -56,10 +56,10 @@ const rows: Row[] = [
   ['cluster proxy-config -api', { reject: /unknown option '-api'/ }],
   ['cluster proxy-config Api', { reject: /invalid <cluster> "Api"/ }],
 
-  // deploy
-  ['cluster deploy api', { method: 'POST', path: '/api/clusters/api/deploys', body: { strategy: 'parallel', force: false } }],
-  ['cluster deploy api --strategy=rolling', { method: 'POST', path: '/api/clusters/api/deploys', body: { strategy: 'rolling', force: false } }],
-  ['cluster deploy api --strategy=parallel --force', { method: 'POST', path: '/api/clusters/api/deploys', body: { strategy: 'parallel', force: true } }],
+  // deploy (--detach: only the start request; waiting is tested in test/deploy/)
+  ['cluster deploy api --detach', { method: 'POST', path: '/api/clusters/api/deploys', body: { strategy: 'parallel', force: false } }],
+  ['cluster deploy api --strategy=rolling --detach', { method: 'POST', path: '/api/clusters/api/deploys', body: { strategy: 'rolling', force: false } }],
+  ['cluster deploy api --strategy=parallel --force --detach', { method: 'POST', path: '/api/clusters/api/deploys', body: { strategy: 'parallel', force: true } }],
   ['cluster deploy api --strategy=canary', { reject: /option '--strategy <strategy>' argument 'canary' is invalid\. Allowed choices are parallel, rolling/ }],
   ['cluster deploy api --strategy=Rolling', { reject: /--strategy <strategy>' argument 'Rolling' is invalid/ }],
   ['cluster deploy', { reject: /missing required argument 'cluster'/ }],

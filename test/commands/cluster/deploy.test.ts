@@ -1,4 +1,4 @@
-// cluster deploy: starting a job (waiting/progress come later).
+// cluster deploy --detach: starting a job (waiting and progress: test/deploy/cli.test.ts).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasAnsi, runOwnstack } from '../../helpers/cli.js';
 import { deploy } from '../../../src/api/schemas.js';
@@ -9,27 +9,28 @@ const api = contractServer({ beforeAll, afterEach, afterAll });
 describe('cluster deploy', () => {
   it('TTY: the plan header on stderr, the success line on stdout', async () => {
     api.use(...contractHandlers());
-    const r = await runOwnstack(['cluster', 'deploy', 'api', '--strategy=rolling'], { tty: true, env: { NO_COLOR: '1' } });
+    const r = await runOwnstack(['cluster', 'deploy', 'api', '--strategy=rolling', '--detach'], { tty: true, env: { NO_COLOR: '1' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('✓ Deploy 12 started on api (rolling)\n');
     expect(r.stderr.split('\n')).toEqual([
-      'Deploy 12 on api: rolling, 2 members',
+      'Deploy 12 on api: rolling, 2 members, one at a time in this order: drain → deploy → health check → undrain',
       '  1. my-rails-app (10.0.0.11:5000, 10.0.0.12:5000)',
       '  2. worker-app (10.0.0.13:5000)',
       '  skipped upstream 32 https://my-rails-app.herokuapp.com: URL upstreams are not deployed by OwnStack',
+      'follow it: ownstack cluster deploy:status api 12 --wait',
       '',
     ]);
   });
 
   it('TTY with FORCE_COLOR: coloured check mark', async () => {
     api.use(...contractHandlers());
-    const r = await runOwnstack(['cluster', 'deploy', 'api'], { tty: true, env: { FORCE_COLOR: '1' } });
+    const r = await runOwnstack(['cluster', 'deploy', 'api', '--detach'], { tty: true, env: { FORCE_COLOR: '1' } });
     expect(r.stdout).toBe('\x1b[32m✓\x1b[39m Deploy 12 started on api (parallel)\n');
   });
 
   it('piped: the deploy id alone on stdout, everything else on stderr, no ANSI', async () => {
     api.use(...contractHandlers());
-    const r = await runOwnstack(['cluster', 'deploy', 'api']);
+    const r = await runOwnstack(['cluster', 'deploy', 'api', '--detach']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('12\n');
     expect(r.stderr).toContain('✓ Deploy 12 started on api (parallel)');
@@ -38,14 +39,14 @@ describe('cluster deploy', () => {
 
   it('--quiet piped: only the id', async () => {
     api.use(...contractHandlers());
-    const r = await runOwnstack(['cluster', 'deploy', 'api', '-q']);
+    const r = await runOwnstack(['cluster', 'deploy', 'api', '--detach', '-q']);
     expect(r.stdout).toBe('12\n');
     expect(r.stderr).toBe('');
   });
 
   it('--json: the Deploy', async () => {
     api.use(...contractHandlers());
-    const r = await runOwnstack(['cluster', 'deploy', 'api', '--strategy=rolling', '--json']);
+    const r = await runOwnstack(['cluster', 'deploy', 'api', '--strategy=rolling', '--detach', '--json']);
     expect(r.code).toBe(0);
     expect(deploy.parse(JSON.parse(r.stdout)).strategy).toBe('rolling');
     expect(r.stderr).toBe('');

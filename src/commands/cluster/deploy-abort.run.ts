@@ -1,0 +1,59 @@
+// cluster deploy:abort: ask the control plane to stop a job safely (it finishes the current
+// step, undrains what it drained once healthy, skips the rest), then wait until it stopped.
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import type { RawInput } from '../define.js';
+import type { Deploy } from '../../api/schemas.js';
+import { isFinished } from '../../api/events.js';
+import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { ConflictError } from '../../errors.js';
+import { printJson } from '../../output/json.js';
+import { paint, successLine } from '../../output/style.js';
+import { DEFAULT_WAIT_TIMEOUT, followDeploy, reattachCommand, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
+import { deployIdSchema } from './deploy-status.run.js';
+
+export const deployAbortInput = z.object({ cluster: clusterNameSchema, id: deployIdSchema.optional(), detach: z.boolean(), timeoutMs: waitTimeoutSchema });
+export type DeployAbortOptions = z.output<typeof deployAbortInput>;
+
+export function parse(raw: RawInput): DeployAbortOptions {
+  const o = raw.opts;
+  return parseInput(
+    deployAbortInput,
+    { cluster: raw.args[0], id: raw.args[1], detach: Boolean(o.detach), timeoutMs: o.timeout ?? DEFAULT_WAIT_TIMEOUT },
+    { cluster: '<cluster>', id: '<id>', timeoutMs: '--timeout' },
+  );
+}
+
+/** The job to abort: the given id, or the cluster's unfinished one (409 when there is none). */
+async function target(o: DeployAbortOptions, ctx: Context): Promise<number> {
+  if (o.id !== undefined) return o.id;
+  const api = await ctx.api();
+  const { deploys } = await api.call('deployList', { params: { cluster: o.cluster } });
+  const open = deploys.find((d) => !isFinished(d.state));
+  if (open) return open.id;
+  const last = deploys[0];
+  throw new ConflictError(`cluster ${o.cluster} has no deploy in progress${last ? ` (the last one, ${last.id}, ${last.state})` : ''}: nothing to abort`);
+}
+
+export type DeployAbortResult = { kind: 'requested'; deploy: Deploy } | { kind: 'followed'; follow: FollowResult };
+
+export async function run(o: DeployAbortOptions, ctx: Context): Promise<DeployAbortResult> {
+  const id = await target(o, ctx);
+  const api = await ctx.api();
+  const d = await api.call('deployAbort', { params: { cluster: o.cluster, id }, body: {} });
+  if (o.detach || isFinished(d.state)) return { kind: 'requested', deploy: d };
+  ctx.notice(`Abort requested for deploy ${d.id} on ${d.cluster}: the current step finishes, drained members are undrained once healthy, the rest is skipped.`);
+  return { kind: 'followed', follow: await followDeploy(d, ctx, o.timeoutMs) };
+}
+
+export function render(r: DeployAbortResult, ctx: Context): void {
+  if (r.kind === 'followed') return renderFollowEnd(r.follow, ctx, ['aborted', 'succeeded']);
+  const d = r.deploy;
+  if (ctx.globals.json) return printJson(ctx.io, d);
+  const { io } = ctx;
+  const message = isFinished(d.state) ? `Deploy ${d.id} on ${d.cluster} ${d.state}` : `Abort requested for deploy ${d.id} on ${d.cluster}`;
+  if (io.stdoutIsTTY) {
+    if (!ctx.globals.quiet) io.out(successLine(io, message));
+  } else io.out(`${d.id}\t${d.state}`);
+  if (!isFinished(d.state)) ctx.notice(paint(io, 'err').dim(`follow it: ${reattachCommand(d)}`));
+}

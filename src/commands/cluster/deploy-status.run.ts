@@ -1,0 +1,90 @@
+// cluster deploy:status: one job's snapshot (the most recent by default), or --wait to follow
+// it. Exit 0 succeeded, 1 failed/aborted/interrupted, 6 still queued or running.
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import type { RawInput } from '../define.js';
+import type { Deploy } from '../../api/schemas.js';
+import { isFinished } from '../../api/events.js';
+import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { ExitError, NotFoundError } from '../../errors.js';
+import { printJson } from '../../output/json.js';
+import { formatElapsed } from '../../output/rollout.js';
+import { paint } from '../../output/style.js';
+import { printTable } from '../../output/table.js';
+import { DEFAULT_WAIT_TIMEOUT, followDeploy, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
+
+export const deployIdSchema = z
+  .string({ error: 'a deploy id is a positive whole number' })
+  .regex(/^[1-9]\d{0,14}$/, 'a deploy id is a positive whole number (see `ownstack cluster deploy:status <cluster>`)')
+  .transform(Number);
+
+export const deployStatusInput = z.object({ cluster: clusterNameSchema, id: deployIdSchema.optional(), wait: z.boolean(), timeoutMs: waitTimeoutSchema });
+export type DeployStatusOptions = z.output<typeof deployStatusInput>;
+
+export function parse(raw: RawInput): DeployStatusOptions {
+  const o = raw.opts;
+  return parseInput(
+    deployStatusInput,
+    { cluster: raw.args[0], id: raw.args[1], wait: Boolean(o.wait), timeoutMs: o.timeout ?? DEFAULT_WAIT_TIMEOUT },
+    { cluster: '<cluster>', id: '<id>', timeoutMs: '--timeout' },
+  );
+}
+
+/** The job with `id`, or the cluster's most recent one (404 when it has none). */
+export async function findDeploy(cluster: string, id: number | undefined, ctx: Context): Promise<Deploy> {
+  const api = await ctx.api();
+  if (id !== undefined) return api.call('deployShow', { params: { cluster, id } });
+  const { deploys } = await api.call('deployList', { params: { cluster } });
+  const latest = deploys[0];
+  if (!latest) throw new NotFoundError(`cluster ${cluster} has no deploys yet`, { hint: `start one: ownstack cluster deploy ${cluster}` });
+  return latest;
+}
+
+export type DeployStatusResult = { kind: 'snapshot'; deploy: Deploy } | { kind: 'followed'; follow: FollowResult };
+
+export async function run(o: DeployStatusOptions, ctx: Context): Promise<DeployStatusResult> {
+  const d = await findDeploy(o.cluster, o.id, ctx);
+  if (!o.wait || isFinished(d.state)) return { kind: 'snapshot', deploy: d };
+  return { kind: 'followed', follow: await followDeploy(d, ctx, o.timeoutMs) };
+}
+
+/** The exit code a job's state maps to. */
+export function exitCodeForState(state: Deploy['state']): 0 | 1 | 6 {
+  if (state === 'succeeded') return 0;
+  return isFinished(state) ? 1 : 6;
+}
+
+/** A job as a header line (stderr) and one row per member (stdout). */
+export function renderDeploySnapshot(d: Deploy, ctx: Context): void {
+  const { io } = ctx;
+  const c = paint(io);
+  const now = ctx.clock.now();
+  const took = formatElapsed((d.finished_at ? Date.parse(d.finished_at) : now) - Date.parse(d.created_at));
+  const stateText = d.state === 'succeeded' ? c.green(d.state) : ['failed', 'aborted', 'interrupted'].includes(d.state) ? c.red(d.state) : c.yellow(d.state);
+  if (io.stdoutIsTTY) {
+    io.out(`Deploy ${d.id} on ${d.cluster}: ${d.strategy}, ${stateText} (${d.finished_at ? `took ${took}` : `for ${took}`})`);
+    if (d.error) io.out(c.red(`  ${d.error}`));
+  } else io.out(`deploy\t${d.id}\t${d.cluster}\t${d.strategy}\t${d.state}\t${d.error ?? ''}`);
+  printTable(
+    io,
+    ['member', 'step', 'time', 'addresses', 'error'],
+    d.members.map((m) => [
+      m.app,
+      m.step,
+      m.started_at ? formatElapsed((m.finished_at ? Date.parse(m.finished_at) : now) - Date.parse(m.started_at)) : '-',
+      m.addresses.join(' ') || '-',
+      m.error ?? '',
+    ]),
+    'No members.',
+  );
+  if (io.stdoutIsTTY) for (const s of d.skipped) io.out(c.dim(`skipped upstream ${s.upstream_id} ${s.url}: ${s.reason}`));
+  if (!isFinished(d.state)) ctx.notice(paint(io, 'err').dim(`still ${d.state}: follow it with ownstack cluster deploy:status ${d.cluster} ${d.id} --wait`));
+}
+
+export function render(r: DeployStatusResult, ctx: Context): void {
+  if (r.kind === 'followed') return renderFollowEnd(r.follow, ctx);
+  if (ctx.globals.json) printJson(ctx.io, r.deploy);
+  else renderDeploySnapshot(r.deploy, ctx);
+  const code = exitCodeForState(r.deploy.state);
+  if (code !== 0) throw new ExitError(code);
+}
