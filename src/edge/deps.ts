@@ -25,6 +25,12 @@ export interface EdgeDeps {
   logger?: EdgeLogger;
   /** Folder for the cluster's local files (dns.zone, dns.hosts) when dns_rr uses the zone file provider. */
   clusterDir?: string;
+  /**
+   * The control plane's environment (issue 7): OWNSTACK_CLOUDFLARE_API_URL replaces the Cloudflare
+   * API base URL when edge_config has no cloudflare_base_url (tests, or an egress proxy/gateway).
+   * AWS needs no knob here: the SDK reads AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 itself.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
   /** AWS settings that do not belong in edge_config: explicit credentials (tests), retry cap. */
   aws?: {
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };

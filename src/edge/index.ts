@@ -84,6 +84,18 @@ function dnsProvider(cluster: EdgeClusterInput, raw: Record<string, unknown>, de
   return createZonefileProvider({ clusterName: cluster.name, zonePath, hostsPath });
 }
 
+/** Env var naming another Cloudflare API base URL (a local fake in tests, or an API gateway). */
+export const CLOUDFLARE_API_URL_ENV = 'OWNSTACK_CLOUDFLARE_API_URL';
+
+function cloudflareUrlFromEnv(env: EdgeDeps['env']): string | undefined {
+  const value = env?.[CLOUDFLARE_API_URL_ENV]?.trim();
+  if (!value) return undefined;
+  if (!url(CLOUDFLARE_API_URL_ENV).safeParse(value).success) {
+    throw new EdgeError(`${CLOUDFLARE_API_URL_ENV} must be an http(s) URL`, 'invalid', `fix or unset ${CLOUDFLARE_API_URL_ENV} in the control plane's environment`);
+  }
+  return value;
+}
+
 /** The edge driver for a cluster's edge mode; throws EdgeError('invalid') when edge_config is incomplete. */
 export function createEdgeDriver(cluster: EdgeClusterInput, deps: EdgeDeps = {}): EdgeDriver {
   const raw = cluster.edge_config ?? {};
@@ -92,8 +104,10 @@ export function createEdgeDriver(cluster: EdgeClusterInput, deps: EdgeDeps = {})
       return createNoneDriver();
     case 'cloudflare': {
       const c = parseConfig(cloudflareConfig, 'cloudflare', raw);
+      // Issue 7: edge_config wins; else the control plane's OWNSTACK_CLOUDFLARE_API_URL (same URL rule).
+      const baseUrl = c.cloudflare_base_url ?? cloudflareUrlFromEnv(deps.env);
       return createCloudflareDriver(
-        { clusterName: cluster.name, zoneId: c.cloudflare_zone_id, apiToken: c.cloudflare_api_token, ...(c.cloudflare_base_url ? { baseUrl: c.cloudflare_base_url } : {}) },
+        { clusterName: cluster.name, zoneId: c.cloudflare_zone_id, apiToken: c.cloudflare_api_token, ...(baseUrl ? { baseUrl } : {}) },
         deps,
       );
     }

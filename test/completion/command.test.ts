@@ -127,11 +127,10 @@ describe('live names', () => {
     expect(r.values).toEqual([]);
     expect(r.directiveLine).toBe(':36');
     expect(r.stderr).toBe('');
-    expect(took).toBeLessThan(1_500);
-    // The timeout is remembered for the TTL: the next Tab does not wait again.
-    const again = Date.now();
+    // Not a benchmark: a hang would take the harness's 20 s; the 300 ms timeout must cut it short.
+    expect(took).toBeLessThan(5_000);
+    // The timeout is remembered for the TTL: the next Tab sends no request at all.
     await complete(['cluster', 'status', ''], { OWNSTACK_COMPLETION_TIMEOUT_MS: '300' });
-    expect(Date.now() - again).toBeLessThan(250);
     expect(requests).toHaveLength(1);
   });
 
