@@ -350,6 +350,7 @@ export const clusterCreateRequest = z
       if (ec.alb_target_group_arn && ec.alb_region && regionFromArn(ec.alb_target_group_arn) !== ec.alb_region)
         ctx.addIssue({ code: 'custom', path: ['edge_config', 'alb_region'], message: `the region must match the target group ARN's region (${regionFromArn(ec.alb_target_group_arn)})`, input: ec.alb_region, params: { fix: regionFromArn(ec.alb_target_group_arn) } });
     } else forbid(['alb_target_group_arn', 'alb_region'], 'aws_alb');
+    if (v.edge !== 'dns_rr') forbid(['dns_provider', 'dns_server', 'dns_zone', 'dns_tsig_name', 'dns_tsig_secret', 'dns_tsig_algorithm'], 'dns_rr');
   })
   .meta({ id: 'ClusterCreateRequest' });
 export type ClusterCreateRequest = z.input<typeof clusterCreateRequest>;
