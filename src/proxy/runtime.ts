@@ -571,11 +571,13 @@ class Runtime implements LocalProxyRuntime {
       return { rejected: true, message: `${where} did not take generation ${gen}: ${why} (it keeps serving ${kept})` };
     };
     let prepared: Prepared;
+    const t0 = Date.now();
     try {
       prepared = await driver.prepare(ctx, r);
     } catch (err) {
       return refused((err as Error).message);
     }
+    const t1 = Date.now();
     if (!driver.swap) {
       // A command proxy: the restart is the reload (like dokku's ps:rebuild).
       await this.stopReplica(s, r);
@@ -585,10 +587,11 @@ class Runtime implements LocalProxyRuntime {
     const launched = await this.launch(s, r, ctx, prepared);
     if (!launched.ok) return refused(launched.why);
     const old = r.pid!;
+    const t2 = Date.now();
     this.takeOver(s, r, launched.spawned, gen, false);
     await this.retire(s, r, old);
     driver.cleanup?.(ctx, r, [gen]);
-    this.log(`${where}: generation ${gen} serving (pid ${launched.spawned.pid}; pid ${old} retired)`);
+    this.log(`${where}: generation ${gen} serving (pid ${launched.spawned.pid}; pid ${old} retired; prepare ${t1 - t0} ms, start ${t2 - t1} ms, retire ${Date.now() - t2} ms)`);
     return null;
   }
 
@@ -799,7 +802,9 @@ function logTail(text: string, n = 3): string {
         return l;
       }
     });
-  return lines.slice(-n).join(' | ').slice(-600);
+  // Caddy ends a failed start with one `Error: …` line that says it all.
+  const fatal = lines.filter((l) => l.startsWith('Error: ')).at(-1);
+  return (fatal ?? lines.slice(-n).join(' | ')).slice(-600);
 }
 
 const PID_FILE = /^proxy-(\d+)(?:\.draining-(\d+))?\.pid$/;

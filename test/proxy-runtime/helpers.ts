@@ -1,0 +1,197 @@
+// Helpers for the proxy runtime tests: an in-process control plane driving real Caddy replicas
+// (loopback only), small variant servers, and a GET through a replica with a Host header.
+import { execFileSync } from 'node:child_process';
+import { createServer, request, type Agent, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createLocalProxyRuntime, type LocalProxyRuntime, type LocalProxyRuntimeOptions } from '../../src/proxy/runtime.js';
+import { startTestServer, tempHome, type TestServer } from '../control-plane/helpers.js';
+
+/** True when a `caddy` binary runs here (the Caddy tests skip otherwise; CI installs it). */
+export function caddyInstalled(bin = 'caddy'): boolean {
+  try {
+    execFileSync(bin, ['version'], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ProxyTestServer extends TestServer {
+  runtime: LocalProxyRuntime;
+  /** The runtime's log lines (starts, swaps, restarts, errors). */
+  runtimeLogs: string[];
+  /** Closes the control plane (and with it every replica). */
+  close(): Promise<void>;
+  /** Starts a fresh control plane + runtime on the same home (e.g. after a simulated crash). */
+  restartFresh(): Promise<void>;
+}
+
+/** A control plane with the local proxy runtime, on a home of its own. */
+export async function startProxyServer(opts: {
+  portBase: number;
+  edgeIntervalMs?: number;
+  home?: string;
+  runtime?: Partial<LocalProxyRuntimeOptions>;
+}): Promise<ProxyTestServer> {
+  const home = opts.home ?? tempHome();
+  const runtimeLogs: string[] = [];
+  const makeRuntime = () =>
+    createLocalProxyRuntime({
+      localDir: `${home}/local`,
+      env: { PATH: process.env.PATH },
+      restartDelayMs: 500,
+      monitorIntervalMs: 200,
+      log: (l) => runtimeLogs.push(`${new Date().toISOString()} ${l}`),
+      ...opts.runtime,
+    });
+  let runtime = await makeRuntime();
+  const server = (await startTestServer({ home, runtime, proxyPortBase: opts.portBase, edgeIntervalMs: opts.edgeIntervalMs ?? 0 })) as ProxyTestServer;
+  server.runtime = runtime;
+  server.runtimeLogs = runtimeLogs;
+  const innerRestart = server.restart.bind(server);
+  server.restartFresh = async () => {
+    runtime = await makeRuntime();
+    server.runtime = runtime;
+    await innerRestart({ runtime });
+  };
+  return server;
+}
+
+export interface VariantServer {
+  name: string;
+  variant: string;
+  port: number;
+  addr: string;
+  hits: number;
+  /** Requests being answered right now. */
+  inflight: number;
+  /** GET /slow requests being answered right now. */
+  slowInflight: number;
+  server: Server;
+  /** Stops accepting and resets every open connection (a crashed member). */
+  kill(): Promise<void>;
+  /** Listens again on the same port. */
+  revive(): Promise<void>;
+}
+
+/**
+ * HTTP servers on 127.0.0.1 that answer `<variant>\n` (GET /slow?ms=N waits N ms first).
+ * names like ['blue-1', 'blue-2', 'green-1'] → variant = the part before the last dash.
+ */
+export async function startVariantServers(names: string[]): Promise<{ servers: VariantServer[]; byName: Record<string, VariantServer>; close(): Promise<void> }> {
+  const servers: VariantServer[] = [];
+  for (const name of names) {
+    const variant = name.replace(/-[^-]*$/, '');
+    const sockets = new Set<Socket>();
+    const vs = { name, variant, hits: 0, inflight: 0, slowInflight: 0 } as VariantServer;
+    const make = () => {
+      const srv = createServer((req, res) => {
+        vs.hits++;
+        vs.inflight++;
+        const url = new URL(req.url ?? '/', 'http://x');
+        const slow = url.pathname === '/slow';
+        const ms = slow ? Number(url.searchParams.get('ms') ?? '2000') : 0;
+        if (slow) vs.slowInflight++;
+        setTimeout(() => {
+          vs.inflight--;
+          if (slow) vs.slowInflight--;
+          res.writeHead(200, { 'content-type': 'text/plain', 'x-member': name });
+          res.end(`${variant}\n`);
+        }, ms);
+      });
+      srv.keepAliveTimeout = 30_000;
+      srv.on('connection', (s: Socket) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+      });
+      return srv;
+    };
+    vs.server = make();
+    await new Promise<void>((r) => vs.server.listen(0, '127.0.0.1', () => r()));
+    vs.port = (vs.server.address() as AddressInfo).port;
+    vs.addr = `127.0.0.1:${vs.port}`;
+    vs.kill = async () => {
+      const closed = new Promise<void>((r) => vs.server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    };
+    vs.revive = async () => {
+      vs.server = make();
+      await new Promise<void>((r) => vs.server.listen(vs.port, '127.0.0.1', () => r()));
+    };
+    servers.push(vs);
+  }
+  return {
+    servers,
+    byName: Object.fromEntries(servers.map((s) => [s.name, s])),
+    close: async () => {
+      await Promise.all(servers.map((s) => (s.server.listening ? s.kill() : Promise.resolve())));
+    },
+  };
+}
+
+export interface Got {
+  status: number;
+  body: string;
+  member: string | null;
+}
+
+/** GET http://<address>:<port><path> with a Host header (like `curl --resolve host:port:address`). */
+export function get(address: string, port: number, host: string, path = '/', opts: { timeoutMs?: number; agent?: Agent | false } = {}): Promise<Got> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: address, port, path, method: 'GET', headers: { host: `${host}:${port}` }, agent: opts.agent ?? false, timeout: opts.timeoutMs ?? 10_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, member: (res.headers['x-member'] as string | undefined) ?? null }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${host}${path} via ${address}:${port} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Polls `fn` until it returns a truthy value (or throws after `ms`). */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 10_000, every = 100): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** Creates apps + a cluster with two hostnames, variants blue (100) and green (0), one upstream per app. */
+export async function blueGreenCluster(
+  srv: TestServer,
+  opts: { name: string; hostnames: string[]; members: VariantServer[]; proxyCount?: number; health?: { path: string; interval: string; timeout: string }; edge?: string },
+): Promise<void> {
+  const must = (r: { status: number; body: unknown }, what: string) => {
+    if (r.status >= 300) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  must(
+    await srv.api('POST', '/api/clusters', {
+      name: opts.name,
+      hostnames: opts.hostnames,
+      edge: opts.edge ?? 'dns_rr',
+      proxy_count: opts.proxyCount ?? 2,
+      health: opts.health ?? { path: '/', interval: '1s', timeout: '500ms' },
+    }),
+    'cluster create',
+  );
+  for (const v of ['blue', 'green']) must(await srv.api('POST', `/api/clusters/${opts.name}/variants`, { name: v, weight: v === 'blue' ? 100 : 0 }), `variant ${v}`);
+  for (const m of opts.members) {
+    must(await srv.api('POST', '/api/apps', { name: `${opts.name}-${m.name}`, addresses: [m.addr] }), `app ${m.name}`);
+    must(await srv.api('POST', `/api/clusters/${opts.name}/upstreams`, { variant: m.variant, app: `${opts.name}-${m.name}` }), `upstream ${m.name}`);
+  }
+}
