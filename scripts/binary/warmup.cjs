@@ -1,0 +1,55 @@
+'use strict';
+// Build-time helper: compiles the bundle exactly as loader.cjs does, runs a few commands in this
+// process (a fresh OWNSTACK_HOME, rejected input, a loopback stand-in for the API), and writes
+// V8's code cache for everything compiled so far.
+//   node warmup.cjs <app.cjs> <out.cache> <empty-home>
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { pathToFileURL } = require('node:url');
+
+const [appPath, outPath, home] = process.argv.slice(2);
+const source = fs.readFileSync(appPath, 'latin1');
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: 'ownstack-app.cjs' });
+Object.defineProperty(globalThis, '__ownstackImportMetaUrl', { configurable: true, get: () => pathToFileURL(path.join(home, 'dist', 'main.js')).href });
+Object.defineProperty(globalThis, '__ownstackLoadAddon', { configurable: true, value: () => { throw new Error('no addon during the warm-up'); } });
+
+const timer = setTimeout(() => finish(new Error('the warm-up took longer than 60 s')), 60_000);
+function finish(err) {
+  clearTimeout(timer);
+  if (err) process.stderr.write(`warm-up: ${err.stack || err}\n(the code cache covers only what compiled before this)\n`);
+  fs.writeFileSync(outPath, script.createCachedData());
+  process.exit(0);
+}
+
+// A loopback stand-in for a control plane that knows no cluster: `cluster status` then runs the
+// API client (undici, retries, error mapping) without any real server.
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  req.resume();
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: 'not_found', message: 'no cluster here (build-time warm-up)' } }));
+});
+server.unref();
+
+server.listen(0, '127.0.0.1', () => {
+  const env = { OWNSTACK_HOME: home, PATH: process.env.PATH, NO_PROXY: '127.0.0.1,localhost,::1' };
+  const api = { ...env, OWNSTACK_API_URL: `http://127.0.0.1:${server.address().port}`, OWNSTACK_API_TOKEN: 'warm-up' };
+  globalThis.__ownstackWarmup = {
+    env,
+    commands: [
+      ['--help'],
+      ['cluster', '--help'],
+      ['cluster', 'status', '--help'],
+      ['__complete', 'cluster', ''],
+      ['__complete', 'cluster', 'status', ''],
+      ['cluster', 'upstream', 'add', 'warmup', '--variant=blue', '--url=http://127.0.0.1:9/rejected/path'],
+      ['cluster', 'status', 'Not_A_Valid_Name', '--json'],
+      ['profile', 'list', '--json'],
+      { argv: ['cluster', 'status', 'warmup', '--json'], env: api },
+    ],
+    done: finish,
+  };
+  const mod = { exports: {} };
+  script.runInThisContext()(mod.exports, require, mod, appPath, path.dirname(appPath));
+});
