@@ -237,6 +237,36 @@ function packagesIn(file) {
   return [...found];
 }
 
+/** `ownstack local stop`; if that fails (e.g. dist/ was rebuilt meanwhile), SIGTERM then SIGKILL the pid in server.json. */
+function stopControlPlane(home, env) {
+  let pid;
+  try {
+    pid = JSON.parse(readFileSync(join(home, 'local', 'server.json'), 'utf8')).pid;
+  } catch {
+    pid = undefined;
+  }
+  spawnSync(BIN, ['local', 'stop'], { env, stdio: 'ignore', timeout: 30_000 });
+  if (!Number.isInteger(pid)) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGKILL']) {
+    if (!alive()) return;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 5_000;
+    while (alive() && Date.now() < deadline) spawnSync('sleep', ['0.1']);
+  }
+}
+
 // ---------- main ----------
 
 const TARGETS = {
@@ -259,11 +289,9 @@ function main() {
   const dir = mkdtempSync(join(tmpdir(), 'ownstack-bench-'));
   const home = join(dir, 'home');
   const env = benchEnv(home);
-  let started = false;
   try {
     process.stderr.write(`bench: setting up in ${dir}\n`);
     cli(env, ['local', 'start']);
-    started = true;
     cli(env, ['cluster', 'create', 'bench', '--hostname=api.bench.test', '--hostname=www.bench.test']);
     cli(env, ['cluster', 'variant', 'add', 'bench', 'blue', '--weight=100']);
     cli(env, ['cluster', 'variant', 'add', 'bench', 'green']);
@@ -358,7 +386,7 @@ function main() {
     }
     if (opts.check && rows.some((r) => r.met === false)) process.exitCode = 1;
   } finally {
-    if (started) spawnSync(BIN, ['local', 'stop'], { env, stdio: 'ignore', timeout: 30_000 });
+    if (existsSync(join(home, 'local'))) stopControlPlane(home, env);
     rmSync(dir, { recursive: true, force: true });
   }
 }
