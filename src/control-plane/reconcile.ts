@@ -1,8 +1,8 @@
 // Reconcile: make the files, the proxy runtime and the edge match the database. The database
 // is the only source of truth; everything here can be re-run at any time (e.g. after a kill -9).
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { z } from 'zod';
 import type { EdgeRecordView, proxyStatus } from '../api/schemas.js';
 import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
@@ -338,26 +338,4 @@ export async function writeIfChanged(path: string, data: string): Promise<boolea
   return true;
 }
 
-/**
- * Temp file + rename: a reader, or a killed server, sees the old file or the new one, never half.
- * `durable` adds an fsync before the rename (the token); the rendered files skip it because the
- * database is their source of truth and every start re-renders them (an fsync per change cost
- * ~0.5 s on the test machine's disk).
- */
-export async function writeFileAtomic(path: string, data: string, mode = 0o644, durable = false): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(tmp, 'w', mode);
-  try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
+export { writeFileAtomic };

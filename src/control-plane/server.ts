@@ -83,7 +83,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   let token = ensureToken(localDir);
   if (token === '') {
     token = randomBytes(32).toString('base64url');
-    await writeFileAtomic(join(localDir, 'token'), `${token}\n`, 0o600, true);
+    await writeFileAtomic(join(localDir, 'token'), `${token}\n`, { mode: 0o600, durable: true });
   }
 
   const db = openDatabase(join(localDir, 'state.db'));

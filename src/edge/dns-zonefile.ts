@@ -1,9 +1,9 @@
 // dns_rr provider with zero setup: a BIND zone-file fragment (for $INCLUDE or a local resolver)
 // plus a hosts-file style list, rewritten atomically. The zone file is the source of truth.
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { DnsChanges, DnsProvider } from './dns-rr.js';
 import { canonicalIp, compareRecords, recordKey } from './records.js';
 import { EdgeError, type EdgeRecord } from './types.js';
@@ -63,24 +63,6 @@ export function parseZonefile(text: string): EdgeRecord[] {
   return out;
 }
 
-/** Writes a file atomically: temp file in the same folder, fsync, rename over the old one. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(tmp, 'w', 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
 
 async function readText(path: string): Promise<string | undefined> {
   try {
@@ -141,7 +123,7 @@ export function createZonefileProvider(config: ZonefileConfig): DnsProvider {
         for (const [path, text] of files) {
           try {
             if ((await readText(path)) === text) continue;
-            await writeFileAtomic(path, text);
+            await writeFileAtomic(path, text, { durable: true });
             writes++;
           } catch (err) {
             throw fsError(err, `write ${path}`);

@@ -2,9 +2,7 @@
 // spawning with the log appended to a file, and a bounded SIGTERM → SIGKILL stop. Linux-first
 // (/proc); elsewhere liveness falls back to kill(pid, 0) and adoption is refused.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** True while `pid` runs. A zombie (exited, not yet reaped) counts as gone. */
@@ -173,24 +171,7 @@ export function tailFile(path: string, lines = 5, maxBytes = 16_384): string {
   }
 }
 
-/** Temp file + fsync + rename: readers (and a crash) see the old content or the new, never half. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(tmp, 'w', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
+export { writeFileAtomic } from '../atomic-file.js';
 
 /** Moves a log aside (to `<path>.1`) once it grows past maxBytes, so replica logs stay bounded. */
 export function rotateLog(path: string, maxBytes = 10 * 1024 * 1024): void {

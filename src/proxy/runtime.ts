@@ -487,7 +487,7 @@ class Runtime implements LocalProxyRuntime {
     const caddyfilePath = join(s.rc.dir, 'proxy-runtime.Caddyfile');
     if (s.rendered && s.driver?.kind === 'caddy' && s.caddyfileWritten !== s.rendered.caddyfile) {
       // Our own copy: the public Caddyfile may be rewritten by a newer reconcile before this one applies.
-      await writeFileAtomic(caddyfilePath, s.rendered.caddyfile, 0o600);
+      await writeFileAtomic(caddyfilePath, s.rendered.caddyfile, { mode: 0o600, durable: true });
       s.caddyfileWritten = s.rendered.caddyfile;
     }
     return { rc: s.rc, rendered: s.rendered!, dir: s.rc.dir, caddyfilePath, baseEnv: this.env };

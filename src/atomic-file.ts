@@ -1,0 +1,35 @@
+// One way to replace a file: temp file in the same folder + rename, so a reader (or a process
+// killed mid-write) sees the old content or the new, never half of it.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** The file's mode (default 0644). */
+  mode?: number;
+  /**
+   * fsync before the rename, for files whose content must survive a power cut (tokens, zone
+   * files handed to other programs). Rendered proxy files skip it: the database is their
+   * source of truth, every start re-renders them, and an fsync per change cost ~0.5 s here.
+   */
+  durable?: boolean;
+}
+
+/** Replaces `path` with `data` atomically; creates missing parent folders 0700. */
+export async function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(tmp, 'w', opts.mode ?? 0o644);
+  try {
+    await handle.writeFile(data);
+    if (opts.durable) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
