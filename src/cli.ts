@@ -1,6 +1,6 @@
 // Runs one command line against a context and maps every outcome to an exit code.
 import { Command, CommanderError } from 'commander';
-import { buildProgram } from './program.js';
+import { buildProgram, scopeOf } from './program.js';
 import { createContextFactory, type ContextDeps } from './context-factory.js';
 import { CliError, ExitCode, ExitError, type ExitCodeValue } from './errors.js';
 import { colorEnabled, processIO, type IO } from './output/io.js';
@@ -15,7 +15,7 @@ export async function runCli(argv: string[], deps: RunDeps): Promise<number> {
   const noColor = argv.includes('--no-color');
   const io = deps.io ?? processIO(deps.env, noColor);
   const factory = createContextFactory({ ...deps, io, env: deps.env });
-  const program = buildProgram(factory, io);
+  const program = buildProgram(factory, io, scopeOf(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;

@@ -1,5 +1,5 @@
-// Builds the real Context for one invocation. Heavy pieces (undici, the local control plane
-// launcher) are imported only when a command asks for the API.
+// Builds the real Context for one invocation. Heavy pieces (the API client and its transport, the
+// local control plane launcher) are imported only when a command asks for the API.
 import type { Context, ContextFactory, Globals, Prompt } from './context.js';
 import { systemClock } from './context.js';
 import type { ApiClient, Clock } from './api/client.js';
@@ -50,13 +50,20 @@ export function createContextFactory(deps: Partial<ContextDeps> & { io: IO; env:
 }
 
 async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<ApiClient> {
-  const { ApiClient, createDispatcher } = await import('./api/client.js');
+  const [{ ApiClient }, { defaultTransport }] = await Promise.all([import('./api/client.js'), import('./api/transport.js')]);
   let { apiUrl, token } = profile;
+  let reconnect: (() => Promise<{ baseUrl: string; token: string | null }>) | undefined;
   if (profile.local) {
     const { ensureLocalControlPlane } = await import('./control-plane/launcher.js');
     const local = await ensureLocalControlPlane({ home: ctx.home, env: ctx.env, notice: ctx.notice, clock: ctx.clock });
     apiUrl = local.url;
-    token = token ?? local.token;
+    // A token given for the local profile wins over the server's own (as before the reconnect).
+    const given = token;
+    token = given ?? local.token;
+    reconnect = async () => {
+      const again = await local.reconnect();
+      return { baseUrl: again.baseUrl, token: given ?? again.token };
+    };
   }
   if (!apiUrl) throw new UsageError('no API URL: give --api-url, set OWNSTACK_API_URL, or configure a profile');
   if (!token) throw new AuthError(`no API token for profile "${profile.name}"`);
@@ -64,7 +71,8 @@ async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<Ap
     baseUrl: apiUrl,
     token,
     clock: ctx.clock,
-    dispatcher: await createDispatcher(),
+    transport: await defaultTransport(ctx.env),
+    reconnect,
     log: ctx.globals.verbose ? (l) => ctx.io.err(l) : undefined,
     userAgent: `ownstack-cli/${ctx.version}`,
   });

@@ -2,17 +2,28 @@
 import { Command, Option } from 'commander';
 import type { ContextFactory } from './context.js';
 import type { IO } from './output/io.js';
-import { attachFactory, completes, examples } from './commands/define.js';
+import { attachFactory, commandWords, completes, examples, registerSubcommands, type Scope } from './commands/define.js';
 import { registerCluster } from './commands/cluster/index.js';
 import { registerLogin } from './commands/login.js';
 import { registerProfile } from './commands/profile/index.js';
 import { registerLocal } from './commands/local/index.js';
-import { registerCompletion } from './commands/completion/index.js';
+import { COMPLETE_COMMAND, registerCompletion } from './commands/completion/index.js';
 
 declare const __VERSION__: string;
 
-/** Builds the whole command tree; `factory` makes the context once global flags are parsed. */
-export function buildProgram(factory: ContextFactory, io: IO): Command {
+/**
+ * The part of the tree a command line needs: its command words. For `__complete <words…>`, the
+ * words before the one under the cursor (that one may be any prefix of a subcommand).
+ */
+export function scopeOf(argv: readonly string[]): Scope {
+  return argv[0] === COMPLETE_COMMAND ? commandWords(argv.slice(1, -1)) : commandWords(argv);
+}
+
+/**
+ * Builds the command tree, or the part of it `scope` needs (see registerSubcommands); `factory`
+ * makes the context once global flags are parsed.
+ */
+export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'all'): Command {
   const program = new Command('ownstack');
   program
     .description('Operate load-balanced OwnStack clusters: hostnames, variants, upstreams, cutover and deploys.')
@@ -42,10 +53,13 @@ export function buildProgram(factory: ContextFactory, io: IO): Command {
   });
   attachFactory(program, factory);
 
-  registerCluster(program);
-  registerLogin(program);
-  registerProfile(program);
-  registerLocal(program);
+  registerSubcommands(program, scope, [
+    { names: ['cluster'], register: registerCluster },
+    { names: ['login'], register: registerLogin },
+    { names: ['profile'], register: registerProfile },
+    { names: ['local'], register: registerLocal },
+  ]);
+  // Always whole (five small commands): `__complete` completes the words of whatever scope names.
   registerCompletion(program);
 
   // exitOverride and output settings apply to every subcommand.

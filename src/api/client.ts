@@ -1,8 +1,9 @@
-// The typed API client: globalThis.fetch (looked up at call time, so msw can intercept) with an
-// undici dispatcher for connection settings, retries with jittered backoff in this code, and
+// The typed API client: one transport (./transport.ts: node:http by default, fetch + undici 7's
+// EnvHttpProxyAgent when a proxy is configured), retries with jittered backoff in this code, and
 // every response parsed with the contract's schemas.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { fetchTransport, nodeHttpTransport, type Transport, type WireResponse } from './transport.js';
 import { routes, fillPath, type RouteName, type ResponseOf } from './routes.js';
 import { errorBody } from './schemas.js';
 import { CliError, FailedError, TimeoutError, AuthError, errorFromApi } from '../errors.js';
@@ -18,7 +19,15 @@ export interface ClientOptions {
   /** Verbose request/response lines (stderr); Authorization is redacted. */
   log?: (line: string) => void;
   clock: Clock;
+  /** How requests go on the wire; default node:http. */
+  transport?: Transport;
+  /** An undici dispatcher: requests then go through globalThis.fetch with it (overrides transport). */
   dispatcher?: unknown;
+  /**
+   * Called once, on the first connection failure of a call: may return another address to use
+   * (the local profile starts or finds its control plane here). null: fail as usual.
+   */
+  reconnect?: () => Promise<{ baseUrl: string; token: string | null } | null>;
   maxAttempts?: number;
   /** Upper bound on the time spent retrying one call. */
   maxRetryMs?: number;
@@ -62,7 +71,12 @@ export function retryAfterMs(header: string | null, now: number): number | null 
 }
 
 export class ApiClient {
-  constructor(readonly opts: ClientOptions) {}
+  private readonly transport: Transport;
+  private reconnected = false;
+
+  constructor(readonly opts: ClientOptions) {
+    this.transport = opts.dispatcher !== undefined ? fetchTransport(opts.dispatcher) : (opts.transport ?? nodeHttpTransport());
+  }
 
   /** Calls one endpoint of the contract and returns its parsed response. */
   async call<N extends RouteName>(name: N, call: CallOptions = {}): Promise<ResponseOf<N>> {
@@ -88,7 +102,7 @@ export class ApiClient {
   }
 
   /** Opens a streaming endpoint (server-sent events) and returns the raw response. */
-  async stream(name: RouteName, call: CallOptions = {}): Promise<Response> {
+  async stream(name: RouteName, call: CallOptions = {}): Promise<WireResponse> {
     const route = routes[name];
     const res = await this.send(route.method, fillPath(route.path, call.params ?? {}), call, route.public, 'text/event-stream');
     if (!res.ok) {
@@ -111,11 +125,10 @@ export class ApiClient {
     return errorFromApi(status, { code: 'failed', message: `${method} ${path} failed with HTTP ${status}` });
   }
 
-  private async send(method: string, path: string, call: CallOptions, isPublic = false, accept = 'application/json'): Promise<Response> {
+  private async send(method: string, path: string, call: CallOptions, isPublic = false, accept = 'application/json'): Promise<WireResponse> {
     const { clock, log } = this.opts;
     const random = this.opts.random ?? Math.random;
-    const url = new URL(this.opts.baseUrl + path);
-    for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined && v !== false) url.searchParams.set(k, String(v));
+    let url = this.url(path, call);
     const headers: Record<string, string> = { accept, 'user-agent': this.opts.userAgent ?? 'ownstack-cli' };
     if (this.opts.token && !isPublic) headers.authorization = `Bearer ${this.opts.token}`;
     let payload: string | undefined;
@@ -131,17 +144,10 @@ export class ApiClient {
     for (let attempt = 0; ; attempt++) {
       const started = clock.now();
       log?.(`→ ${method} ${url.href}${headers.authorization ? ' (authorization: Bearer ***)' : ''}${headers['idempotency-key'] ? ` idempotency-key=${headers['idempotency-key']}` : ''}`);
-      let res: Response | undefined;
+      let res: WireResponse | undefined;
       let failure: unknown;
       try {
-        res = await globalThis.fetch(url, {
-          method,
-          headers,
-          body: payload,
-          signal: call.signal,
-          // @ts-expect-error undici's dispatcher option is not in the DOM RequestInit type
-          dispatcher: this.opts.dispatcher,
-        });
+        res = await this.transport(url, { method, headers, body: payload, signal: call.signal });
       } catch (err) {
         if (call.signal?.aborted) throw err;
         failure = err;
@@ -151,15 +157,35 @@ export class ApiClient {
       else log?.(`← connection failed ${method} ${url.pathname} ${took}ms: ${describe(failure)}`);
 
       const retryable = res ? RETRY_STATUS.has(res.status) : isConnectionError(failure);
+      if (!res && retryable && !this.reconnected && this.opts.reconnect) {
+        // Once per client: the address may be stale (a local control plane that stopped).
+        this.reconnected = true;
+        const next = await this.opts.reconnect();
+        if (next) {
+          this.opts.baseUrl = next.baseUrl;
+          this.opts.token = next.token;
+          if (next.token && !isPublic) headers.authorization = `Bearer ${next.token}`;
+          else delete headers.authorization;
+          url = this.url(path, call);
+          log?.(`  the control plane is now at ${next.baseUrl}; retrying`);
+          continue;
+        }
+      }
       if (!retryable || attempt + 1 >= maxAttempts) return res ?? this.connectionFailure(failure);
       let wait = backoffDelay(attempt, random);
-      if (res?.status === 429) wait = Math.max(wait, retryAfterMs(res.headers.get('retry-after'), Date.now()) ?? 0);
+      if (res?.status === 429) wait = Math.max(wait, retryAfterMs(res.header('retry-after'), Date.now()) ?? 0);
       if (clock.now() + wait > deadline) return res ?? this.connectionFailure(failure);
       // Read (not cancel) the body: it frees the connection for reuse and never hangs under msw.
-      if (res) await res.arrayBuffer().catch(() => undefined);
+      if (res) await res.discard().catch(() => undefined);
       log?.(`  retrying in ${wait}ms (attempt ${attempt + 2} of ${maxAttempts})`);
       await clock.sleep(wait, call.signal);
     }
+  }
+
+  private url(path: string, call: CallOptions): URL {
+    const url = new URL(this.opts.baseUrl + path);
+    for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined && v !== false) url.searchParams.set(k, String(v));
+    return url;
   }
 
   private connectionFailure(err: unknown): never {
@@ -183,10 +209,4 @@ function describe(err: unknown): string {
   return [...new Set(parts)].join(': ') || 'unknown error';
 }
 
-/** The undici 7 dispatcher: keep-alive, connect/header timeouts, and http(s)_proxy/no_proxy. */
-export async function createDispatcher(): Promise<unknown> {
-  const undici = await import('undici');
-  // undici is CommonJS: in the ESM bundle its exports may sit under `default`.
-  const EnvHttpProxyAgent = undici.EnvHttpProxyAgent ?? (undici as unknown as { default: typeof undici }).default.EnvHttpProxyAgent;
-  return new EnvHttpProxyAgent({ connect: { timeout: 5_000 }, headersTimeout: 30_000, bodyTimeout: 0, keepAliveTimeout: 10_000 });
-}
+export { createDispatcher } from './transport.js';

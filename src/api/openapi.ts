@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the endpoint table (routes.ts) and the contract's zod
 // schemas, so the CLI, the local control plane and the published document cannot drift apart.
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes, type Route } from './routes.js';
 import { errorBody, upstreamAddRequest } from './schemas.js';
 import {

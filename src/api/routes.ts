@@ -1,6 +1,6 @@
 // The endpoint table: one entry per endpoint. The client builds requests from it, the local
 // control plane mounts handlers on it, and the OpenAPI document is generated from it.
-import { z } from 'zod';
+import * as z from 'zod';
 import * as s from './schemas.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

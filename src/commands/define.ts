@@ -79,3 +79,55 @@ export function completes<T extends object>(target: T, kind: CompletionKind): T 
 export function completionKindOf(target: object): CompletionKind | undefined {
   return (target as Record<symbol, CompletionKind | undefined>)[COMPLETE];
 }
+
+// ---------- registering only the part of the tree a command line needs ----------
+
+/**
+ * Which part of a group's tree to register: the command words still to match, `all` (every
+ * command, for completion tests and the docs), or `none` (the group itself, listed in its
+ * parent's help, without its subcommands).
+ */
+export type Scope = readonly string[] | 'all' | 'none';
+
+/** A subcommand of a group: the names it answers to (name, then aliases) and its registrar. */
+export interface Subcommand {
+  names: readonly string[];
+  register: (parent: Command, scope: Scope) => void;
+}
+
+/** Global options that take a value as the next word (`--profile prod`). */
+const GLOBAL_VALUE_OPTIONS = new Set(['--profile', '--api-url']);
+
+/** The command words of a command line: options and the values of global options skipped. */
+export function commandWords(argv: readonly string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a.startsWith('-')) {
+      if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    words.push(a);
+  }
+  return words;
+}
+
+/**
+ * Registers a group's subcommands. Building every command and option costs a start-up
+ * measurably (see the README's performance section), so only what the words name is built:
+ * the subcommand the next word names, else every subcommand without its own subcommands
+ * (enough for the group's help, commander's "did you mean" and completion at this level).
+ * `help <command>` names the same path as `<command> --help` (commander's help reads one word).
+ */
+export function registerSubcommands(parent: Command, scope: Scope, subcommands: readonly Subcommand[]): void {
+  if (scope === 'none') return;
+  if (scope === 'all') {
+    for (const s of subcommands) s.register(parent, 'all');
+    return;
+  }
+  const words = scope[0] === 'help' ? scope.slice(1, 2) : scope;
+  const named = words.length > 0 ? subcommands.find((s) => s.names.includes(words[0]!)) : undefined;
+  if (named) named.register(parent, words.slice(1));
+  else for (const s of subcommands) s.register(parent, 'none');
+}

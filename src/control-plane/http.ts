@@ -3,7 +3,7 @@
 // the one error body, and server-sent events for deploy logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes, type RouteName, type Route } from '../api/routes.js';
 import type { ErrorBody } from '../api/schemas.js';
 import { issuePath, issueToDetails } from '../inputs/parse.js';

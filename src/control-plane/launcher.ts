@@ -424,19 +424,52 @@ export async function ensureRunning(opts: { home: string; env: NodeJS.ProcessEnv
   });
 }
 
-/** Called by the context factory when the active profile is `local`: the URL and token to use. */
+/**
+ * The server named by server.json, without asking it anything: its pid is alive and its command
+ * line is the one the launcher starts for this home (`<node> …/control-plane.js --home <home> …`),
+ * and the token exists. null when any of that does not hold. This saves the health request on every
+ * command; the client calls `ensureLocalControlPlane`'s `reconnect` when the address turns out stale.
+ */
+export function knownRunning(paths: LocalPaths): EnsureResult | null {
+  const info = readServerInfo(paths);
+  if (!info || !isAlive(info.pid)) return null;
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${info.pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return null;
+  }
+  const at = args.findIndex((a) => /(^|[/\\])control-plane\.js$/.test(a));
+  if (at < 0 || args[at + 1] !== '--home' || args[at + 2] !== paths.home) return null;
+  const token = readToken(paths);
+  return token ? { url: info.url, token, info, started: false } : null;
+}
+
+/**
+ * Called by the context factory when the active profile is `local`: the URL and token to use, and
+ * `reconnect` for the client's first connection failure (finds or starts the server, asking it).
+ */
 export async function ensureLocalControlPlane(opts: {
   home: string;
   env: NodeJS.ProcessEnv;
   notice: (line: string) => void;
   clock: Clock;
-}): Promise<{ url: string; token: string }> {
-  const r = await ensureRunning(opts);
-  if (r.started) opts.notice(startedNotice(r.info, localPaths(opts.home)));
-  else if (r.info.version && r.info.version !== cliVersion()) {
+}): Promise<{ url: string; token: string; reconnect: () => Promise<{ baseUrl: string; token: string }> }> {
+  const paths = localPaths(opts.home);
+  const ensure = async () => {
+    const r = await ensureRunning(opts);
+    if (r.started) opts.notice(startedNotice(r.info, paths));
+    return r;
+  };
+  const r = knownRunning(paths) ?? (await ensure());
+  if (!r.started && r.info.version && r.info.version !== cliVersion()) {
     opts.notice(`note: the local control plane runs version ${r.info.version}, this CLI is ${cliVersion()}; restart it with \`ownstack local stop\``);
   }
-  return { url: r.url, token: r.token };
+  const reconnect = async () => {
+    const again = await ensure();
+    return { baseUrl: again.url, token: again.token };
+  };
+  return { url: r.url, token: r.token, reconnect };
 }
 
 // ---------- serving (the server process itself, or `local start --foreground`) ----------

@@ -1,7 +1,7 @@
 // Edge mode `cloudflare`: one proxied A record per hostname × proxy IP, via the Cloudflare API v4.
 // Cloudflare's edge health-checks the origins and fails over; we only keep the record set exact.
 import { isIPv4 } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveEdgeDeps, type EdgeDeps } from './deps.js';
 import { normalizeHostnames, requireProxies } from './records.js';
 import { EdgeError, type EdgeDriver, type EdgeErrorKind, type EdgeProxy, type EdgePublishResult, type EdgeRecord } from './types.js';

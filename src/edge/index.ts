@@ -1,6 +1,6 @@
 // Picks the edge driver for a cluster from its edge mode and edge_config.
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { albTargetGroupArnSchema, awsRegionSchema, cloudflareTokenSchema, cloudflareZoneIdSchema, regionFromArn } from '../inputs/edge.js';
 import { createAwsAlbDriver } from './aws-alb.js';
 import { createCloudflareDriver } from './cloudflare.js';

@@ -1,7 +1,7 @@
 // The shared result shape of every `checkX(raw)` and the glue that turns a check into a zod schema.
 // A rejection carries the RULE (what is allowed) and, when one exists, the FIX (the corrected value),
 // so the CLI and the server can both say "invalid --url "x": <rule> — try --url=<fix>".
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The outcome of checking one raw user value: the normalised value, or the broken rule and a fix. */
 export type CheckResult = { ok: true; value: string } | { ok: false; rule: string; fix?: string };

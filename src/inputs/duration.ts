@@ -1,6 +1,6 @@
 // Durations and health-check settings. The values go verbatim into Caddy's health_interval /
 // health_timeout, so we accept only the single-unit subset both Go and humans read the same way.
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 import { type CheckResult, accept, addRuleIssue, reject, schemaFromCheck, suggest } from './check-result.js';
 

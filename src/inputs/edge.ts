@@ -1,5 +1,5 @@
 // Edge settings: how "LB the LB" is solved for a cluster, and the credentials each mode needs.
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CheckResult, accept, addRuleIssue, reject, schemaFromCheck, suggest } from './check-result.js';
 
 export const EDGE_MODES = ['dns_rr', 'cloudflare', 'aws_alb', 'none'] as const;

@@ -1,6 +1,6 @@
 // Integer inputs. CLI values arrive as strings and API bodies as numbers, so each schema takes
 // both; strings must be plain decimal digits because Number() would also accept "0x10", "1e2", " 7".
-import { z } from 'zod';
+import * as z from 'zod';
 import { addRuleIssue, withArticle } from './check-result.js';
 
 export interface IntegerRange {

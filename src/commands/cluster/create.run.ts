@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
-import { clusterCreateRequest, type Cluster, type ClusterCreateRequest } from '../../api/schemas.js';
+import { clusterCreateRequest } from '../../api/requests.js';
+import type { Cluster, ClusterCreateRequest } from '../../api/schemas.js';
 import { parseInput } from '../../inputs/index.js';
 import { UsageError } from '../../errors.js';
 import { printJson } from '../../output/json.js';

@@ -1,6 +1,6 @@
 // cluster deploy:abort: ask the control plane to stop a job safely (it finishes the current
 // step, undrains what it drained once healthy, skips the rest), then wait until it stopped.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { Deploy } from '../../api/schemas.js';

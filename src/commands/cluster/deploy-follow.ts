@@ -1,7 +1,7 @@
 // Waiting for a deploy job (cluster deploy, deploy:status --wait, deploy:abort): the follow loop
 // over the event stream, with a time limit and Ctrl-C, feeding a rollout view; and the final
 // word (exit 0 only when every member succeeded, 1 otherwise, 6 timed out, 130 Ctrl-C).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deploy, DeployEvent } from '../../api/schemas.js';
 import { addRuleIssue, checkDuration } from '../../inputs/index.js';
 import { followDeployEvents, isFinished } from '../../api/events.js';

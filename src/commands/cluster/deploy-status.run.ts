@@ -1,6 +1,6 @@
 // cluster deploy:status: one job's snapshot (the most recent by default), or --wait to follow
 // it. Exit 0 succeeded, 1 failed/aborted/interrupted, 6 still queued or running.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { Deploy } from '../../api/schemas.js';

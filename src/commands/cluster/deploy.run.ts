@@ -1,9 +1,10 @@
 // cluster deploy: start a deploy job, print the plan, then (unless --detach) follow it to its
 // end with live progress; exit 0 only when every member succeeded.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
-import { deployRequest, type Deploy } from '../../api/schemas.js';
+import { deployRequest } from '../../api/requests.js';
+import type { Deploy } from '../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../inputs/index.js';
 import { printJson, printJsonLine } from '../../output/json.js';
 import { paint, successLine } from '../../output/style.js';

@@ -1,5 +1,5 @@
 // cluster destroy: confirm by retyping the name (or --yes), then DELETE.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { Cluster } from '../../api/schemas.js';

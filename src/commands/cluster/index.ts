@@ -1,6 +1,6 @@
 // `ownstack cluster …`: registers every verb and sub-group.
 import type { Command } from 'commander';
-import { examples } from '../define.js';
+import { examples, registerSubcommands, type Scope } from '../define.js';
 import { registerClusterList } from './list.js';
 import { registerClusterShow } from './show.js';
 import { registerClusterStatus } from './status.js';
@@ -16,23 +16,25 @@ import { registerVariant } from './variant/index.js';
 import { registerUpstream } from './upstream/index.js';
 import { registerMember } from './member/index.js';
 
-export function registerCluster(program: Command): void {
+export function registerCluster(program: Command, scope: Scope = 'all'): void {
   const cluster = program
     .command('cluster')
     .description('Load-balanced clusters: hostnames, variants, upstreams, members, cutover, deploys')
     .addHelpText('after', examples('ownstack cluster list', 'ownstack cluster status api', 'ownstack cluster switch api --to=green'));
-  registerClusterList(cluster);
-  registerClusterShow(cluster);
-  registerClusterStatus(cluster);
-  registerClusterCreate(cluster);
-  registerClusterDestroy(cluster);
-  registerDomain(cluster);
-  registerVariant(cluster);
-  registerUpstream(cluster);
-  registerClusterSwitch(cluster);
-  registerMember(cluster);
-  registerClusterDeploy(cluster);
-  registerClusterDeployStatus(cluster);
-  registerClusterDeployAbort(cluster);
-  registerClusterProxyConfig(cluster);
+  registerSubcommands(cluster, scope, [
+    { names: ['list', 'ls'], register: registerClusterList },
+    { names: ['show'], register: registerClusterShow },
+    { names: ['status'], register: registerClusterStatus },
+    { names: ['create'], register: registerClusterCreate },
+    { names: ['destroy'], register: registerClusterDestroy },
+    { names: ['domain'], register: registerDomain },
+    { names: ['variant'], register: registerVariant },
+    { names: ['upstream'], register: registerUpstream },
+    { names: ['switch'], register: registerClusterSwitch },
+    { names: ['member'], register: registerMember },
+    { names: ['deploy'], register: registerClusterDeploy },
+    { names: ['deploy:status'], register: registerClusterDeployStatus },
+    { names: ['deploy:abort'], register: registerClusterDeployAbort },
+    { names: ['proxy-config'], register: registerClusterProxyConfig },
+  ]);
 }

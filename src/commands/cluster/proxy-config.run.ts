@@ -1,6 +1,6 @@
 // cluster proxy-config: the Caddyfile and env file the cluster's proxy runs with, for a
 // bring-your-own proxy (or a look at what Caddy gets).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { ProxyConfig } from '../../api/schemas.js';

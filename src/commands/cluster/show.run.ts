@@ -1,5 +1,5 @@
 // cluster show: one cluster with everything attached to it.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { ClusterDetail } from '../../api/schemas.js';

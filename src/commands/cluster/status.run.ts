@@ -1,11 +1,10 @@
 // cluster status: the live topology as a tree.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { ClusterStatus } from '../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../inputs/index.js';
 import { printJson } from '../../output/json.js';
-import { renderTopology } from '../../output/topology.js';
 
 export const statusInput = z.object({ cluster: clusterNameSchema });
 export type StatusOptions = z.output<typeof statusInput>;
@@ -19,7 +18,9 @@ export async function run(o: StatusOptions, ctx: Context): Promise<ClusterStatus
   return api.call('clusterStatus', { params: { cluster: o.cluster } });
 }
 
-export function render(s: ClusterStatus, ctx: Context): void {
+export async function render(s: ClusterStatus, ctx: Context): Promise<void> {
   if (ctx.globals.json) return printJson(ctx.io, s);
+  // The tree renderer (and its colours) loads only for the tree, not for --json.
+  const { renderTopology } = await import('../../output/topology.js');
   ctx.io.out(renderTopology(ctx.io, s));
 }

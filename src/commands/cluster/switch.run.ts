@@ -1,8 +1,9 @@
 // cluster switch: route every hostname to one variant in one transaction; --dry-run shows the plan.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
-import { switchRequest, type SwitchResult } from '../../api/schemas.js';
+import { switchRequest } from '../../api/requests.js';
+import type { SwitchResult } from '../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../inputs/index.js';
 import { renderMutation } from '../../output/plan.js';
 

@@ -1,6 +1,6 @@
 // local logs: the tail of server.log, optionally followed until Ctrl-C.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { integerSchema, parseInput } from '../../inputs/index.js';

@@ -1,7 +1,7 @@
 // local start: in the background (idempotent: an already running server is fine), or with
 // --foreground in this process until SIGTERM / Ctrl-C, which is what a systemd unit runs.
 import { appendFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { integerSchema, parseInput } from '../../inputs/index.js';

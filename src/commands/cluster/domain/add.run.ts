@@ -1,8 +1,9 @@
 // cluster domain add: validate the hostname locally (same schema as the server), then POST.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
-import { domainAddRequest, type Domain } from '../../../api/schemas.js';
+import { domainAddRequest } from '../../../api/requests.js';
+import type { Domain } from '../../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 

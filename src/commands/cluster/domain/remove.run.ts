@@ -1,5 +1,5 @@
 // cluster domain remove: confirm by retyping the hostname (or --yes; a dry run needs neither), then DELETE.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Domain } from '../../../api/schemas.js';

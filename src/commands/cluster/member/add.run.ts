@@ -2,7 +2,8 @@
 import type { z } from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
-import { memberAddRequest, type Member } from '../../../api/schemas.js';
+import { memberAddRequest } from '../../../api/requests.js';
+import type { Member } from '../../../api/schemas.js';
 import type { ResponseOf } from '../../../api/routes.js';
 import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
 import { renderMutation } from '../../../output/plan.js';

@@ -2,7 +2,7 @@
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { ResponseOf } from '../../../api/routes.js';
-import { memberWeightRequest } from '../../../api/schemas.js';
+import { memberWeightRequest } from '../../../api/requests.js';
 import { parseInput } from '../../../inputs/index.js';
 import { renderMutation } from '../../../output/plan.js';
 import { parseMemberRef, type MemberRef } from './ref.js';

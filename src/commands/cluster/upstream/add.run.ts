@@ -3,12 +3,12 @@
 import type { z } from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
-import { upstreamAddRequest, type Upstream } from '../../../api/schemas.js';
+import { upstreamAddRequest } from '../../../api/requests.js';
 import type { ResponseOf } from '../../../api/routes.js';
 import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { renderMutation } from '../../../output/plan.js';
-import { upstreamTarget } from './list.run.js';
+import { describeUpstream } from './describe.js';
 
 /** Request field -> the flag the user typed. */
 export const upstreamAddFlags: Record<string, string> = {
@@ -59,11 +59,6 @@ export function parse(raw: RawInput): UpstreamAddOptions {
 export async function run(o: UpstreamAddOptions, ctx: Context): Promise<ResponseOf<'upstreamAdd'>> {
   const api = await ctx.api();
   return api.call('upstreamAdd', { params: { cluster: o.cluster }, body: o.request });
-}
-
-/** The one-line summary of an added upstream. */
-export function describeUpstream(u: Upstream): string {
-  return `${upstreamTarget(u)} for ${u.hostname ?? 'every hostname'} in variant ${u.variant} (weight ${u.weight})`;
 }
 
 export function render(response: ResponseOf<'upstreamAdd'>, ctx: Context, o: UpstreamAddOptions): void {

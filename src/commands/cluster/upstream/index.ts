@@ -1,11 +1,11 @@
 // `ownstack cluster upstream …`: what each variant forwards to (an OwnStack app or an external URL).
 import type { Command } from 'commander';
-import { examples } from '../../define.js';
+import { examples, registerSubcommands, type Scope } from '../../define.js';
 import { registerUpstreamList } from './list.js';
 import { registerUpstreamAdd } from './add.js';
 import { registerUpstreamRemove } from './remove.js';
 
-export function registerUpstream(cluster: Command): void {
+export function registerUpstream(cluster: Command, scope: Scope = 'all'): void {
   const upstream = cluster
     .command('upstream')
     .description("A variant's upstreams: an OwnStack app or an external scheme://host[:port] URL, per hostname")
@@ -17,7 +17,9 @@ export function registerUpstream(cluster: Command): void {
         'ownstack cluster upstream remove api 32',
       ),
     );
-  registerUpstreamList(upstream);
-  registerUpstreamAdd(upstream);
-  registerUpstreamRemove(upstream);
+  registerSubcommands(upstream, scope, [
+    { names: ['list', 'ls'], register: registerUpstreamList },
+    { names: ['add'], register: registerUpstreamAdd },
+    { names: ['remove', 'rm'], register: registerUpstreamRemove },
+  ]);
 }

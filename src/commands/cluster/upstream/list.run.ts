@@ -5,6 +5,7 @@ import type { Upstream } from '../../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
 import { printJson } from '../../../output/json.js';
 import { printTable } from '../../../output/table.js';
+import { upstreamTarget } from './describe.js';
 
 export interface UpstreamListOptions {
   cluster: string;
@@ -17,11 +18,6 @@ export function parse(raw: RawInput): UpstreamListOptions {
 export async function run(o: UpstreamListOptions, ctx: Context): Promise<Upstream[]> {
   const api = await ctx.api();
   return (await api.call('upstreamList', { params: { cluster: o.cluster } })).upstreams;
-}
-
-/** What an upstream forwards to: its URL or its app name. */
-export function upstreamTarget(u: Upstream): string {
-  return (u.kind === 'url' ? u.url : u.app) ?? '-';
 }
 
 export function render(upstreams: Upstream[], ctx: Context, o: UpstreamListOptions): void {

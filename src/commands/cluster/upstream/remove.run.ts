@@ -5,7 +5,7 @@ import type { ResponseOf } from '../../../api/routes.js';
 import { clusterNameSchema, idSchema, parseInput } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { renderMutation } from '../../../output/plan.js';
-import { describeUpstream } from './add.run.js';
+import { describeUpstream } from './describe.js';
 
 export interface UpstreamRemoveOptions {
   cluster: string;

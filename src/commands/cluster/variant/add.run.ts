@@ -1,8 +1,9 @@
 // cluster variant add: validate locally (same schema as the server), then POST.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
-import { variantAddRequest, type Variant } from '../../../api/schemas.js';
+import { variantAddRequest } from '../../../api/requests.js';
+import type { Variant } from '../../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 

@@ -1,5 +1,5 @@
 // cluster variant list: one row per variant; the routed ones marked.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Variant } from '../../../api/schemas.js';

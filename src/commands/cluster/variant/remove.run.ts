@@ -1,5 +1,5 @@
 // cluster variant remove: confirm by retyping the name (or --yes; a dry run needs neither), then DELETE.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Variant } from '../../../api/schemas.js';

@@ -1,8 +1,9 @@
 // cluster variant update: at least one of weight/status/description; validated locally, then PATCH.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
-import { variantUpdateRequest, type Variant } from '../../../api/schemas.js';
+import { variantUpdateRequest } from '../../../api/requests.js';
+import type { Variant } from '../../../api/schemas.js';
 import { clusterNameSchema, parseInput, variantNameSchema } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';

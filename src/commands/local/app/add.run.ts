@@ -2,7 +2,8 @@
 import type { z } from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
-import { appCreateRequest, type App } from '../../../api/schemas.js';
+import { appCreateRequest } from '../../../api/requests.js';
+import type { App } from '../../../api/schemas.js';
 import { parseInput } from '../../../inputs/index.js';
 import { appFlags, renderAppChange } from './view.js';
 

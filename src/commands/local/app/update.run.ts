@@ -2,7 +2,8 @@
 import type { z } from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
-import { appUpdateRequest, type App } from '../../../api/schemas.js';
+import { appUpdateRequest } from '../../../api/requests.js';
+import type { App } from '../../../api/schemas.js';
 import { parseInput } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { appFlags, parseAppRef, renderAppChange } from './view.js';
