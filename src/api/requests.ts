@@ -81,13 +81,13 @@ export const clusterCreateRequest = z
     if (v.edge === 'cloudflare') {
       need('cloudflare_api_token', 'edge cloudflare needs an API token');
       need('cloudflare_zone_id', 'edge cloudflare needs a zone id (32 hex characters)');
-    } else forbid(['cloudflare_api_token', 'cloudflare_zone_id'], 'cloudflare');
+    } else forbid(['cloudflare_api_token', 'cloudflare_zone_id', 'cloudflare_base_url'], 'cloudflare');
     if (v.edge === 'aws_alb') {
       need('alb_target_group_arn', 'edge aws_alb needs a target group ARN');
       need('alb_region', 'edge aws_alb needs a region');
       if (ec.alb_target_group_arn && ec.alb_region && regionFromArn(ec.alb_target_group_arn) !== ec.alb_region)
         ctx.addIssue({ code: 'custom', path: ['edge_config', 'alb_region'], message: `the region must match the target group ARN's region (${regionFromArn(ec.alb_target_group_arn)})`, input: ec.alb_region, params: { fix: regionFromArn(ec.alb_target_group_arn) } });
-    } else forbid(['alb_target_group_arn', 'alb_region'], 'aws_alb');
+    } else forbid(['alb_target_group_arn', 'alb_region', 'aws_endpoint'], 'aws_alb');
     if (v.edge !== 'dns_rr') forbid(['dns_provider', 'dns_server', 'dns_zone', 'dns_tsig_name', 'dns_tsig_secret', 'dns_tsig_algorithm'], 'dns_rr');
   })
   .meta({ id: 'ClusterCreateRequest' });

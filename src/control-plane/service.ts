@@ -122,8 +122,8 @@ export class Service {
       let slot = 0;
       while (used.has(listenBase + slot) || usedBridges.has(bridgeBase + BRIDGE_BLOCK * slot)) slot++;
       if (slot >= maxClusters) throw conflict(`the local control plane holds at most ${maxClusters} clusters`, { hint: 'destroy a cluster you no longer need' });
+      // clusterCreateRequest (the only way in) has already refused settings of another edge mode.
       const edgeConfig = Object.fromEntries(Object.entries(input.edge_config).filter(([, v]) => v !== undefined));
-      assertEdgeKeysFitMode(input.edge, Object.keys(edgeConfig));
       const t = now();
       const { lastInsertRowid } = this.store.run(
         `INSERT INTO clusters (name, edge, edge_config, proxy_count, proxy_app, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at)
@@ -524,25 +524,6 @@ export class Service {
       return { body: this.store.toApp(a), reconcile: [] };
     });
   }
-}
-
-// Issue 7: which edge_config keys each mode reads (the schema already rejects cloudflare_*/alb_* for other modes).
-const EDGE_KEY_PREFIX: Record<s.Cluster['edge'], string[]> = {
-  cloudflare: ['cloudflare_'],
-  aws_alb: ['alb_', 'aws_'],
-  dns_rr: ['dns_'],
-  none: [],
-};
-
-/** Refuses edge settings that belong to another mode (e.g. --dns-server with --edge=cloudflare): they would be silently ignored. */
-function assertEdgeKeysFitMode(edge: s.Cluster['edge'], keys: string[]): void {
-  const stray = keys.filter((k) => !EDGE_KEY_PREFIX[edge].some((p) => k.startsWith(p)));
-  if (stray.length === 0) return;
-  throw invalid(`edge_config.${stray[0]} does not apply to edge ${edge}${stray.length > 1 ? ` (nor ${stray.slice(1).join(', ')})` : ''}`, {
-    field: `edge_config.${stray[0]}`,
-    rule: `edge ${edge} reads only ${EDGE_KEY_PREFIX[edge].map((p) => `${p}*`).join(', ') || 'no edge settings'}`,
-    hint: 'remove it, or pick the edge mode it belongs to',
-  });
 }
 
 /** How an upstream is named in messages: `#7 https://x.example.com` / `#8 app my-app`. */

@@ -9,6 +9,9 @@ describe('clusterCreateRequest edge settings', () => {
     ['none', { dns_server: '127.0.0.1:53' }, 'edge_config.dns_server'],
     ['cloudflare', { dns_zone: 'example.test', cloudflare_zone_id: '023e105f4ecef8ad9ca31a8372d0c353', cloudflare_api_token: 'a'.repeat(40) }, 'edge_config.dns_zone'],
     ['dns_rr', { alb_region: 'eu-west-1' }, 'edge_config.alb_region'],
+    ['dns_rr', { cloudflare_base_url: 'http://127.0.0.1:9/client/v4' }, 'edge_config.cloudflare_base_url'],
+    ['cloudflare', { aws_endpoint: 'http://127.0.0.1:9', cloudflare_zone_id: '023e105f4ecef8ad9ca31a8372d0c353', cloudflare_api_token: 'a'.repeat(40) }, 'edge_config.aws_endpoint'],
+    ['none', { aws_endpoint: 'http://127.0.0.1:9' }, 'edge_config.aws_endpoint'],
   ])('edge %s refuses settings of another mode', (edge, edge_config, path) => {
     const r = clusterCreateRequest.safeParse({ name: 'api', edge, edge_config });
     expect(r.success).toBe(false);

@@ -88,6 +88,16 @@ const cases: Case[] = [
     rule: /match the target group ARN's region/,
     hint: 'eu-west-1',
   },
+  // settings of another edge mode would be silently ignored: refused, the test endpoints included
+  { name: 'DNS server with edge none', path: '/api/clusters', body: { name: 'x', edge: 'none', edge_config: { dns_server: '127.0.0.1:53' } }, field: 'edge_config.dns_server', value: '127.0.0.1:53', rule: /only applies to edge dns_rr, not none/ },
+  { name: 'Cloudflare API URL with edge dns_rr', path: '/api/clusters', body: { name: 'x', edge: 'dns_rr', edge_config: { cloudflare_base_url: 'http://127.0.0.1:9/client/v4' } }, field: 'edge_config.cloudflare_base_url', rule: /only applies to edge cloudflare, not dns_rr/ },
+  {
+    name: 'AWS endpoint with edge cloudflare',
+    path: '/api/clusters',
+    body: { name: 'x', edge: 'cloudflare', edge_config: { cloudflare_zone_id: '023e105f4ecef8ad9ca31a8372d0c353', cloudflare_api_token: 'a'.repeat(40), aws_endpoint: 'http://127.0.0.1:9' } },
+    field: 'edge_config.aws_endpoint',
+    rule: /only applies to edge aws_alb, not cloudflare/,
+  },
   { name: 'cloudflare token value is never echoed', path: '/api/clusters', body: { name: 'x', edge: 'cloudflare', edge_config: { cloudflare_zone_id: '023e105f4ecef8ad9ca31a8372d0c353', cloudflare_api_token: 'has spaces in it and is long' } }, field: 'edge_config.cloudflare_api_token', value: '(hidden)', rule: /letters, digits/ },
   { name: 'proxy count 0', path: '/api/clusters', body: { name: 'x', proxy_count: 0 }, field: 'proxy_count', value: '0', rule: /1 to 64/, hint: '1' },
   // request shape

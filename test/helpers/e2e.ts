@@ -1,6 +1,7 @@
-// End-to-end helpers: run the BUILT binary (bin/ownstack -> dist/main.js) with execa against a
-// temporary OWNSTACK_HOME, stop the local control plane it started, and serve small real HTTP
-// upstreams on 127.0.0.1. Build first: `npm run build` (`npm test` does).
+// End-to-end helpers: run the BUILT binary (bin/ownstack -> dist/main.js, or the executable that
+// OWNSTACK_E2E_BINARY names) with execa against a temporary OWNSTACK_HOME, stop the local control
+// plane it started, and serve small real HTTP upstreams on 127.0.0.1. Build first: `npm run build`
+// (`npm test` does).
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +14,23 @@ import { execa } from 'execa';
 export const ROOT = process.env.OWNSTACK_E2E_ROOT ? resolve(process.env.OWNSTACK_E2E_ROOT) : fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin/ownstack');
 
-/** Fails fast with a clear message when the build is missing. */
+/**
+ * OWNSTACK_E2E_BINARY: a standalone executable (e.g. dist-binary/ownstack-linux-x64) that the
+ * helpers run instead of `node bin/ownstack`; test/binary/ runs the smoke tests through it. Read
+ * at call time, so a test file can set it before it loads the tests that use it.
+ */
+export function e2eBinary(): string | undefined {
+  const path = process.env.OWNSTACK_E2E_BINARY;
+  return path ? resolve(path) : undefined;
+}
+
+/** Fails fast with a clear message when the build (or the OWNSTACK_E2E_BINARY executable) is missing. */
 export function assertBuilt(): void {
+  const binary = e2eBinary();
+  if (binary) {
+    if (!existsSync(binary)) throw new Error(`${binary} (OWNSTACK_E2E_BINARY) is missing: build it with \`npm run build:binary\``);
+    return;
+  }
   for (const f of ['dist/main.js', 'dist/control-plane.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` before the e2e tests`);
   }
@@ -23,13 +39,15 @@ export function assertBuilt(): void {
 // Each test file's clusters get their own proxy ports (OWNSTACK_PROXY_PORT_BASE), so files that
 // run in parallel never fight over a listen, admin or bridge port: listen base+k, admin
 // base+1000+k, bridges base+1920+1000k (k = cluster slot). Bases 60 apart below the ephemeral range.
-const PORT_BASES: Record<string, number> = { smoke: 10000, walkthrough: 10060, concurrency: 10120, restart: 10180, crash: 10240, local: 10300 };
+// A file run through OWNSTACK_E2E_BINARY (label `binary-<name>`) runs beside the same file run
+// through bin/ownstack, so it has ports of its own.
+const PORT_BASES: Record<string, number> = { smoke: 10000, walkthrough: 10060, concurrency: 10120, restart: 10180, crash: 10240, local: 10300, 'binary-smoke': 10420 };
 const portBaseOf = new Map<string, number>();
 
 /** A fresh OWNSTACK_HOME for one test file (label: the file's name, which picks its proxy ports). */
 export function e2eHome(label = 'e2e'): string {
   const home = mkdtempSync(join(tmpdir(), `ownstack-${label}-`));
-  portBaseOf.set(home, PORT_BASES[label] ?? 10360);
+  portBaseOf.set(home, PORT_BASES[e2eBinary() ? `binary-${label}` : label] ?? 10360);
   return home;
 }
 
@@ -71,7 +89,8 @@ export interface CliOpts {
 /** Runs `ownstack <argv>` (the built binary) with a clean environment; never throws on exit codes. */
 export async function ownstack(home: string, argv: string[], opts: CliOpts = {}): Promise<CliResult> {
   const started = Date.now();
-  const r = await execa(process.execPath, [BIN, ...argv], {
+  const binary = e2eBinary();
+  const r = await execa(binary ?? process.execPath, binary ? argv : [BIN, ...argv], {
     env: cleanEnv(home, opts.env),
     extendEnv: false,
     reject: false,

@@ -6,11 +6,9 @@ import type { RawInput } from '../define.js';
 import type { Deploy } from '../../api/schemas.js';
 import { isFinished } from '../../api/events.js';
 import { clusterNameSchema, parseInput } from '../../inputs/index.js';
-import { ConflictError } from '../../errors.js';
 import { printJson } from '../../output/json.js';
 import { paint, successLine } from '../../output/style.js';
-import { DEFAULT_WAIT_TIMEOUT, followDeploy, reattachCommand, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
-import { deployIdSchema } from './deploy-status.run.js';
+import { DEFAULT_WAIT_TIMEOUT, deployIdSchema, findDeploy, followDeploy, reattachCommand, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
 
 export const deployAbortInput = z.object({ cluster: clusterNameSchema, id: deployIdSchema.optional(), detach: z.boolean(), timeoutMs: waitTimeoutSchema });
 export type DeployAbortOptions = z.output<typeof deployAbortInput>;
@@ -24,21 +22,11 @@ export function parse(raw: RawInput): DeployAbortOptions {
   );
 }
 
-/** The job to abort: the given id, or the cluster's unfinished one (409 when there is none). */
-async function target(o: DeployAbortOptions, ctx: Context): Promise<number> {
-  if (o.id !== undefined) return o.id;
-  const api = await ctx.api();
-  const { deploys } = await api.call('deployList', { params: { cluster: o.cluster } });
-  const open = deploys.find((d) => !isFinished(d.state));
-  if (open) return open.id;
-  const last = deploys[0];
-  throw new ConflictError(`cluster ${o.cluster} has no deploy in progress${last ? ` (the last one, ${last.id}, ${last.state})` : ''}: nothing to abort`);
-}
-
 export type DeployAbortResult = { kind: 'requested'; deploy: Deploy } | { kind: 'followed'; follow: FollowResult };
 
 export async function run(o: DeployAbortOptions, ctx: Context): Promise<DeployAbortResult> {
-  const id = await target(o, ctx);
+  // The job to abort: the given id, or the cluster's unfinished one.
+  const id = o.id ?? (await findDeploy(ctx, o.cluster, 'unfinished')).id;
   const api = await ctx.api();
   const d = await api.call('deployAbort', { params: { cluster: o.cluster, id }, body: {} });
   if (o.detach || isFinished(d.state)) return { kind: 'requested', deploy: d };

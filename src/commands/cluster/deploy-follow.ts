@@ -1,12 +1,13 @@
-// Waiting for a deploy job (cluster deploy, deploy:status --wait, deploy:abort): the follow loop
-// over the event stream, with a time limit and Ctrl-C, feeding a rollout view; and the final
-// word (exit 0 only when every member succeeded, 1 otherwise, 6 timed out, 130 Ctrl-C).
+// Waiting for a deploy job (cluster deploy, deploy:status --wait, deploy:abort): which job a
+// command means, the follow loop over the event stream, with a time limit and Ctrl-C, feeding a
+// rollout view; and the final word (exit 0 only when every member succeeded, 1 otherwise, 6 timed
+// out, 130 Ctrl-C).
 import * as z from 'zod';
 import type { Deploy, DeployEvent } from '../../api/schemas.js';
 import { addRuleIssue, checkDuration } from '../../inputs/index.js';
 import { followDeployEvents, isFinished } from '../../api/events.js';
 import type { Context } from '../../context.js';
-import { ExitError, FailedError, InterruptedError, TimeoutError } from '../../errors.js';
+import { ConflictError, ExitError, FailedError, InterruptedError, NotFoundError, TimeoutError } from '../../errors.js';
 import { printJsonLine } from '../../output/json.js';
 import {
   applyEvent,
@@ -36,6 +37,29 @@ export const waitTimeoutSchema = z.string({ error: 'a wait timeout must be a str
   addRuleIssue(ctx, WAIT_TIMEOUT_RULE, fix);
   return z.NEVER;
 });
+
+/** <id> of deploy:status and deploy:abort. */
+export const deployIdSchema = z
+  .string({ error: 'a deploy id is a positive whole number' })
+  .regex(/^[1-9]\d{0,14}$/, 'a deploy id is a positive whole number (see `ownstack cluster deploy:status <cluster>`)')
+  .transform(Number);
+
+/**
+ * The job a command means when no <id> was given: the cluster's most recent one (`latest`: 404 when
+ * it has none) or its unfinished one (`unfinished`: 409 when there is none; deploy:abort).
+ */
+export async function findDeploy(ctx: Context, cluster: string, which: 'latest' | 'unfinished'): Promise<Deploy> {
+  const api = await ctx.api();
+  const { deploys } = await api.call('deployList', { params: { cluster } });
+  const latest = deploys[0];
+  if (which === 'latest') {
+    if (!latest) throw new NotFoundError(`cluster ${cluster} has no deploys yet`, { hint: `start one: ownstack cluster deploy ${cluster}` });
+    return latest;
+  }
+  const open = deploys.find((d) => !isFinished(d.state));
+  if (open) return open;
+  throw new ConflictError(`cluster ${cluster} has no deploy in progress${latest ? ` (the last one, ${latest.id}, ${latest.state})` : ''}: nothing to abort`);
+}
 
 export type FollowOutcome = 'finished' | 'timeout' | 'interrupted';
 

@@ -6,17 +6,12 @@ import type { RawInput } from '../define.js';
 import type { Deploy } from '../../api/schemas.js';
 import { isFinished } from '../../api/events.js';
 import { clusterNameSchema, parseInput } from '../../inputs/index.js';
-import { ExitError, NotFoundError } from '../../errors.js';
+import { ExitError } from '../../errors.js';
 import { printJson } from '../../output/json.js';
 import { formatElapsed } from '../../output/rollout.js';
 import { paint } from '../../output/style.js';
 import { printTable } from '../../output/table.js';
-import { DEFAULT_WAIT_TIMEOUT, followDeploy, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
-
-export const deployIdSchema = z
-  .string({ error: 'a deploy id is a positive whole number' })
-  .regex(/^[1-9]\d{0,14}$/, 'a deploy id is a positive whole number (see `ownstack cluster deploy:status <cluster>`)')
-  .transform(Number);
+import { DEFAULT_WAIT_TIMEOUT, deployIdSchema, findDeploy, followDeploy, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
 
 export const deployStatusInput = z.object({ cluster: clusterNameSchema, id: deployIdSchema.optional(), wait: z.boolean(), timeoutMs: waitTimeoutSchema });
 export type DeployStatusOptions = z.output<typeof deployStatusInput>;
@@ -30,20 +25,11 @@ export function parse(raw: RawInput): DeployStatusOptions {
   );
 }
 
-/** The job with `id`, or the cluster's most recent one (404 when it has none). */
-export async function findDeploy(cluster: string, id: number | undefined, ctx: Context): Promise<Deploy> {
-  const api = await ctx.api();
-  if (id !== undefined) return api.call('deployShow', { params: { cluster, id } });
-  const { deploys } = await api.call('deployList', { params: { cluster } });
-  const latest = deploys[0];
-  if (!latest) throw new NotFoundError(`cluster ${cluster} has no deploys yet`, { hint: `start one: ownstack cluster deploy ${cluster}` });
-  return latest;
-}
-
 export type DeployStatusResult = { kind: 'snapshot'; deploy: Deploy } | { kind: 'followed'; follow: FollowResult };
 
 export async function run(o: DeployStatusOptions, ctx: Context): Promise<DeployStatusResult> {
-  const d = await findDeploy(o.cluster, o.id, ctx);
+  const api = await ctx.api();
+  const d = o.id === undefined ? await findDeploy(ctx, o.cluster, 'latest') : await api.call('deployShow', { params: { cluster: o.cluster, id: o.id } });
   if (!o.wait || isFinished(d.state)) return { kind: 'snapshot', deploy: d };
   return { kind: 'followed', follow: await followDeploy(d, ctx, o.timeoutMs) };
 }

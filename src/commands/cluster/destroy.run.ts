@@ -4,7 +4,7 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { Cluster } from '../../api/schemas.js';
 import { clusterNameSchema, parseInput } from '../../inputs/index.js';
-import { UsageError } from '../../errors.js';
+import { confirmByRetyping } from '../confirm.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
 
@@ -25,10 +25,7 @@ export interface DestroyResult {
 }
 
 export async function run(o: DestroyOptions, ctx: Context): Promise<DestroyResult> {
-  if (!o.yes) {
-    const what = `destroy cluster ${o.cluster}${o.with_proxy ? ' and its proxy app' : ''}`;
-    if (!(await ctx.prompt.confirmName(what, o.cluster))) throw new UsageError('aborted: the name did not match');
-  }
+  if (!o.yes) await confirmByRetyping(ctx, { what: `destroy cluster ${o.cluster}${o.with_proxy ? ' and its proxy app' : ''}`, expected: o.cluster });
   const api = await ctx.api();
   const cluster = await api.call('clusterDestroy', { params: { cluster: o.cluster }, query: { with_proxy: o.with_proxy } });
   return { cluster, withProxy: o.with_proxy };

@@ -5,6 +5,7 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { LOCAL_PROFILE, ProfileStore, checkProfileName } from '../../config/profiles.js';
 import { UsageError } from '../../errors.js';
+import { confirmByRetyping } from '../confirm.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
 import { activeProfileName, requireProfile, viewOf, type ProfileView } from './view.js';
@@ -35,10 +36,7 @@ export async function run(o: ProfileRemoveOptions, ctx: Context): Promise<Profil
     });
   }
   const view = viewOf(p, activeProfileName(store, ctx.env, ctx.globals.profile));
-  if (!o.yes) {
-    const ok = await ctx.prompt.confirmName(`delete profile ${o.name} and its stored token`, o.name);
-    if (!ok) throw new UsageError('aborted: the name did not match', { hint: 'nothing was changed' });
-  }
+  if (!o.yes) await confirmByRetyping(ctx, { what: `delete profile ${o.name} and its stored token`, expected: o.name, hint: 'nothing was changed' });
   store.remove(o.name);
   return { ...view, now_active: activeProfileName(store, ctx.env) };
 }

@@ -1,25 +1,16 @@
 // argv → what is sent (the parsed options, as they reach the wire) or a rejection that names
 // the flag, exits 2 and provably sends nothing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runOwnstack } from '../../helpers/cli.js';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { expectArgvRow, type ArgvRow } from '../../helpers/argv-table.js';
 import { contractHandlers, contractServer } from '../../fixtures/contract.js';
 
 const api = contractServer({ beforeAll, afterEach, afterAll });
-
-interface Sent {
-  method: string;
-  path: string;
-  query?: Record<string, string>;
-  body?: unknown;
-}
-
-type Row = [argv: string, expected: Sent | { reject: RegExp }];
 
 const long = (n: number) => 'a'.repeat(n);
 const desc500 = 'd'.repeat(500);
 const desc501 = 'd'.repeat(501);
 
-const rows: Row[] = [
+const rows: ArgvRow[] = [
   // show / status
   ['cluster show api', { method: 'GET', path: '/api/clusters/api' }],
   ['cluster show 1', { method: 'GET', path: '/api/clusters/1' }],
@@ -132,24 +123,8 @@ const rows: Row[] = [
 ];
 
 describe('argv → request or rejection', () => {
-  it.each(rows)('%s', async (argv, expected) => {
+  it.each(rows)('%s', async (...row) => {
     api.use(...contractHandlers(null));
-    const r = await runOwnstack(argv.split(' '));
-    if ('reject' in expected) {
-      expect(r.stderr).toMatch(expected.reject);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(api.seen).toHaveLength(0);
-      return;
-    }
-    expect(r.stderr).not.toMatch(/error/);
-    expect(r.code).toBe(0);
-    expect(api.seen).toHaveLength(1);
-    const [req] = api.seen;
-    expect(req.method).toBe(expected.method);
-    expect(req.url.pathname).toBe(expected.path);
-    if (expected.query) expect(Object.fromEntries(req.url.searchParams)).toEqual(expected.query);
-    if (expected.body !== undefined) expect(req.body).toEqual(expected.body);
-    else expect(req.body).toBeUndefined();
+    await expectArgvRow(api, row);
   });
 });

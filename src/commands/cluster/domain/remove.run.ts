@@ -4,7 +4,7 @@ import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Domain } from '../../../api/schemas.js';
 import { clusterNameSchema, hostnameSchema, parseInput } from '../../../inputs/index.js';
-import { UsageError } from '../../../errors.js';
+import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 
 export const domainRemoveInput = z.object({ cluster: clusterNameSchema, hostname: hostnameSchema, dry_run: z.boolean(), yes: z.boolean() });
@@ -19,12 +19,10 @@ export function parse(raw: RawInput): DomainRemoveOptions {
 }
 
 export async function run(o: DomainRemoveOptions, ctx: Context): Promise<MutationResponse<Domain>> {
-  if (!o.yes && !o.dry_run) {
-    if (!(await ctx.prompt.confirmName(`remove hostname ${o.hostname} from cluster ${o.cluster}`, o.hostname)))
-      throw new UsageError('aborted: the name did not match');
-  }
-  const api = await ctx.api();
-  return api.call('domainRemove', { params: { cluster: o.cluster, hostname: o.hostname }, query: { dry_run: o.dry_run } });
+  return runConfirmedRemove(ctx, 'domainRemove', { cluster: o.cluster, hostname: o.hostname }, { yes: o.yes, dryRun: o.dry_run }, {
+    what: `remove hostname ${o.hostname} from cluster ${o.cluster}`,
+    expected: o.hostname,
+  });
 }
 
 export function render(r: MutationResponse<Domain>, ctx: Context, o: DomainRemoveOptions): void {

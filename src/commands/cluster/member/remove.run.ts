@@ -2,7 +2,7 @@
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { ResponseOf } from '../../../api/routes.js';
-import { UsageError } from '../../../errors.js';
+import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation } from '../../../output/plan.js';
 import { parseMemberRef, type MemberRef } from './ref.js';
 
@@ -16,12 +16,11 @@ export function parse(raw: RawInput): MemberRemoveOptions {
 }
 
 export async function run(o: MemberRemoveOptions, ctx: Context): Promise<ResponseOf<'memberRemove'>> {
-  if (!o.yes && !o.dryRun) {
-    const ok = await ctx.prompt.confirmName(`remove member ${o.app} from cluster ${o.cluster}`, o.app);
-    if (!ok) throw new UsageError('aborted: the name did not match', { hint: 'nothing was changed' });
-  }
-  const api = await ctx.api();
-  return api.call('memberRemove', { params: { cluster: o.cluster, app: o.app }, query: { dry_run: o.dryRun || undefined } });
+  return runConfirmedRemove(ctx, 'memberRemove', { cluster: o.cluster, app: o.app }, o, {
+    what: `remove member ${o.app} from cluster ${o.cluster}`,
+    expected: o.app,
+    hint: 'nothing was changed',
+  });
 }
 
 export function render(response: ResponseOf<'memberRemove'>, ctx: Context, o: MemberRemoveOptions): void {

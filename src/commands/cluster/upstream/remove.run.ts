@@ -3,7 +3,7 @@ import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { ResponseOf } from '../../../api/routes.js';
 import { clusterNameSchema, idSchema, parseInput } from '../../../inputs/index.js';
-import { UsageError } from '../../../errors.js';
+import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation } from '../../../output/plan.js';
 import { describeUpstream } from './describe.js';
 
@@ -24,13 +24,12 @@ export function parse(raw: RawInput): UpstreamRemoveOptions {
 }
 
 export async function run(o: UpstreamRemoveOptions, ctx: Context): Promise<ResponseOf<'upstreamRemove'>> {
-  // A dry run changes nothing, so it needs no confirmation.
-  if (!o.yes && !o.dryRun) {
-    const ok = await ctx.prompt.confirmName(`remove upstream ${o.id} from cluster ${o.cluster}`, String(o.id));
-    if (!ok) throw new UsageError('aborted: the id did not match', { hint: 'nothing was changed' });
-  }
-  const api = await ctx.api();
-  return api.call('upstreamRemove', { params: { cluster: o.cluster, id: o.id }, query: { dry_run: o.dryRun || undefined } });
+  return runConfirmedRemove(ctx, 'upstreamRemove', { cluster: o.cluster, id: o.id }, o, {
+    what: `remove upstream ${o.id} from cluster ${o.cluster}`,
+    expected: String(o.id),
+    noun: 'id',
+    hint: 'nothing was changed',
+  });
 }
 
 export function render(response: ResponseOf<'upstreamRemove'>, ctx: Context, o: UpstreamRemoveOptions): void {

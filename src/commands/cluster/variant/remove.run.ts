@@ -4,7 +4,7 @@ import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Variant } from '../../../api/schemas.js';
 import { clusterNameSchema, parseInput, variantNameSchema } from '../../../inputs/index.js';
-import { UsageError } from '../../../errors.js';
+import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 
 export const variantRemoveInput = z.object({ cluster: clusterNameSchema, name: variantNameSchema, dry_run: z.boolean(), yes: z.boolean() });
@@ -19,12 +19,10 @@ export function parse(raw: RawInput): VariantRemoveOptions {
 }
 
 export async function run(o: VariantRemoveOptions, ctx: Context): Promise<MutationResponse<Variant>> {
-  if (!o.yes && !o.dry_run) {
-    if (!(await ctx.prompt.confirmName(`remove variant ${o.name} and its upstreams from cluster ${o.cluster}`, o.name)))
-      throw new UsageError('aborted: the name did not match');
-  }
-  const api = await ctx.api();
-  return api.call('variantRemove', { params: { cluster: o.cluster, variant: o.name }, query: { dry_run: o.dry_run } });
+  return runConfirmedRemove(ctx, 'variantRemove', { cluster: o.cluster, variant: o.name }, { yes: o.yes, dryRun: o.dry_run }, {
+    what: `remove variant ${o.name} and its upstreams from cluster ${o.cluster}`,
+    expected: o.name,
+  });
 }
 
 export function render(r: MutationResponse<Variant>, ctx: Context, o: VariantRemoveOptions): void {

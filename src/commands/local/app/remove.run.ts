@@ -3,7 +3,7 @@
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { App } from '../../../api/schemas.js';
-import { UsageError } from '../../../errors.js';
+import { confirmByRetyping } from '../../confirm.js';
 import { parseAppRef, renderAppChange } from './view.js';
 
 export interface AppRemoveOptions {
@@ -16,9 +16,7 @@ export function parse(raw: RawInput): AppRemoveOptions {
 }
 
 export async function run(o: AppRemoveOptions, ctx: Context): Promise<App> {
-  if (!o.yes && !(await ctx.prompt.confirmName(`remove local app ${o.app}`, o.app))) {
-    throw new UsageError('aborted: the name did not match');
-  }
+  if (!o.yes) await confirmByRetyping(ctx, { what: `remove local app ${o.app}`, expected: o.app });
   const api = await ctx.api();
   return api.call('appRemove', { params: { app: o.app } });
 }

@@ -1,18 +1,10 @@
 // argv → the request sent, or a rejection that names the flag, exits 2 and provably sends nothing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runOwnstack } from '../../../helpers/cli.js';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { expectArgvRow, type ArgvRow, type Sent } from '../../../helpers/argv-table.js';
 import { contractServer } from '../../../fixtures/contract.js';
 import { upstreamHandlers } from './handlers.js';
 
 const api = contractServer({ beforeAll, afterEach, afterAll });
-
-interface Sent {
-  method: string;
-  path: string;
-  query?: Record<string, string>;
-  body?: unknown;
-}
-type Row = [argv: string, expected: Sent | { reject: RegExp }];
 
 const POST = '/api/clusters/api/upstreams';
 const add = (body: Record<string, unknown>): Sent => ({
@@ -23,7 +15,7 @@ const add = (body: Record<string, unknown>): Sent => ({
 const u = 'https://x.herokuapp.com';
 const l63 = 'a'.repeat(63);
 
-const rows: Row[] = [
+const rows: ArgvRow[] = [
   // list
   ['cluster upstream list api', { method: 'GET', path: POST }],
   ['cluster upstream ls 1', { method: 'GET', path: '/api/clusters/1/upstreams' }],
@@ -80,24 +72,8 @@ const rows: Row[] = [
 ];
 
 describe('cluster upstream: argv → request or rejection', () => {
-  it.each(rows)('%s', async (argv, expected) => {
+  it.each(rows)('%s', async (...row) => {
     api.use(...upstreamHandlers(null));
-    const r = await runOwnstack(argv.split(' '));
-    if ('reject' in expected) {
-      expect(r.stderr).toMatch(expected.reject);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(api.seen).toHaveLength(0);
-      return;
-    }
-    expect(r.stderr).not.toMatch(/error/);
-    expect(r.code).toBe(0);
-    expect(api.seen).toHaveLength(1);
-    const [req] = api.seen;
-    expect(req!.method).toBe(expected.method);
-    expect(req!.url.pathname).toBe(expected.path);
-    if (expected.query) expect(Object.fromEntries(req!.url.searchParams)).toEqual(expected.query);
-    if (expected.body !== undefined) expect(req!.body).toEqual(expected.body);
-    else expect(req!.body).toBeUndefined();
+    await expectArgvRow(api, row);
   });
 });
