@@ -297,12 +297,18 @@ export function wildcardWarning(c: Pick<ClusterRow, 'name' | 'edge'>, skipped: s
   return `the ${c.edge} edge of cluster ${c.name} does not publish wildcard hostnames (${skipped.join(', ')}): create ${skipped.length === 1 ? 'that record' : 'those records'} yourself, pointing at the proxies`;
 }
 
-/** In the caller's transaction: if the rendered output differs from the last one, bump the generation. */
+/**
+ * In the caller's transaction: records the render's hashes and bumps the generation when the
+ * rendered files changed. Rows that change nothing the proxies run (a standby upstream) keep the
+ * generation, so the proxy runtime does not replace its replicas for them.
+ */
 export function bumpGenerationIfChanged(store: Store, c: ClusterRow, rendered: Rendered): ClusterRow {
-  if (c.rendered_hash === rendered.hash) return c;
-  const generation = c.generation + 1;
-  store.run('UPDATE clusters SET generation = ?, rendered_hash = ? WHERE id = ?', generation, rendered.hash, c.id);
-  return { ...c, generation, rendered_hash: rendered.hash };
+  if (c.rendered_hash === rendered.hash && c.output_hash === rendered.outputHash) return c;
+  // A row from before output_hash existed: only the full hash tells whether anything changed.
+  const filesChanged = c.output_hash === null ? c.rendered_hash !== rendered.hash : c.output_hash !== rendered.outputHash;
+  const generation = filesChanged ? c.generation + 1 : c.generation;
+  store.run('UPDATE clusters SET generation = ?, rendered_hash = ?, output_hash = ? WHERE id = ?', generation, rendered.hash, rendered.outputHash, c.id);
+  return { ...c, generation, rendered_hash: rendered.hash, output_hash: rendered.outputHash };
 }
 
 function noopStatuses(rc: RuntimeCluster): ProxyStatus[] {
