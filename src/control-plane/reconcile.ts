@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { z } from 'zod';
 import type { EdgeRecordView, proxyStatus } from '../api/schemas.js';
-import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
+import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeLogger, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
 import { proxyAddresses, renderRow, type Rendered } from './render.js';
 import { edgeConfigOf, now, type ClusterRow, type Store } from './store.js';
 
@@ -103,10 +103,22 @@ export class Reconciler {
 
   /** The edge driver of a cluster (throws EdgeError when its settings are incomplete). */
   edgeDriver(c: Pick<ClusterRow, 'name' | 'edge' | 'edge_config'>, extra: Partial<EdgeDeps> = {}): EdgeDriver {
+    const { logger: also, ...rest } = extra;
+    // An extra logger (verifyEdge keeps the driver's last warning) hears the lines server.log gets.
+    const logger: EdgeLogger = {
+      info: (m) => {
+        this.log(`edge ${c.name}: ${m}`);
+        also?.info(m);
+      },
+      warn: (m) => {
+        this.log(`edge ${c.name}: warning: ${m}`);
+        also?.warn(m);
+      },
+    };
     const driver = createEdgeDriver(
       { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
       // Issue 7: env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
-      { clusterDir: this.clusterDir(c.name), env: process.env, logger: { info: (m) => this.log(`edge ${c.name}: ${m}`), warn: (m) => this.log(`edge ${c.name}: warning: ${m}`) }, ...extra },
+      { clusterDir: this.clusterDir(c.name), env: process.env, logger, ...rest },
     );
     return skipWildcards(driver);
   }
