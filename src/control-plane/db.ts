@@ -138,6 +138,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'deploy members drained by their job',
     sql: `ALTER TABLE deploy_members ADD COLUMN drained INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // The hash of the rendered files alone: only a change of the files is a new generation (a
+    // standby upstream changes the rows, and so rendered_hash, but not what the proxies run).
+    version: 3,
+    name: 'cluster output hash',
+    sql: `ALTER TABLE clusters ADD COLUMN output_hash TEXT;`,
+  },
 ];
 
 /** Opens (creating if needed) the database file with WAL, foreign keys and a busy timeout, then migrates it. */

@@ -4,7 +4,9 @@
 // a recovered one comes back, and the last one is never dropped (chooseHealthyProxies). The work
 // is the reconciler's refreshEdge (serialised with every other reconcile of the cluster; it does
 // not re-apply proxy configs — the periodic reconcile retries those); this loop adds the cadence,
-// the "last reconciled" time and a log line per change.
+// the "last reconciled" time and a log line per change. Warnings are logged when they change
+// (appear, change text, or clear), not on every tick: a wildcard hostname or a provider that
+// stays down would otherwise fill server.log with one identical line per interval.
 import type { Reconciler } from './reconcile.js';
 import { now, type ClusterRow, type Store } from './store.js';
 
@@ -41,12 +43,27 @@ export function startEdgeLoop(opts: EdgeLoopOptions): EdgeLoop {
   let running: Promise<void> | null = null;
   let stopped = false;
 
-  const passOne = async (id: number): Promise<void> => {
+  /** The warnings last logged per cluster id. */
+  const lastWarnings = new Map<number, string[]>();
+
+  /** Logs what changed since the cluster's last warnings: new ones, and the old ones when they cleared. */
+  const reportWarnings = (id: number, name: string, warnings: string[]): void => {
+    const before = lastWarnings.get(id) ?? [];
+    const fresh = warnings.filter((w) => !before.includes(w));
+    const gone = before.filter((w) => !warnings.includes(w));
+    for (const w of fresh) log(`edge loop: ${w}`);
+    // A warning whose text changed is reported by its new text; one that went away is reported once.
+    if (gone.length > 0 && fresh.length === 0) log(`edge loop: cluster ${name}: cleared: ${gone.join('; ')}`);
+    if (warnings.length === 0) lastWarnings.delete(id);
+    else lastWarnings.set(id, [...new Set(warnings)]);
+  };
+
+  const passOne = async (id: number): Promise<string[]> => {
     const before = publishedAddresses(store.clusterById(id));
     const warnings = await reconciler.refreshEdge(id);
-    if (stopped) return;
+    if (stopped) return warnings;
     const row = store.clusterById(id);
-    if (!row) return;
+    if (!row) return [];
     const after = publishedAddresses(row);
     if (before !== null && after !== null && before.join(' ') !== after.join(' ')) {
       const dropped = before.filter((a) => !after.includes(a));
@@ -56,19 +73,25 @@ export function startEdgeLoop(opts: EdgeLoopOptions): EdgeLoop {
           `${dropped.length ? `; dropped ${dropped.join(', ')} (healthz failing)` : ''}${restored.length ? `; restored ${restored.join(', ')}` : ''}`,
       );
     }
-    for (const w of warnings) log(`edge loop: ${w}`);
     // "reconciled" = the edge was checked against the proxies' health and holds what it should.
     if (row.edge_error === null) store.run('UPDATE clusters SET edge_reconciled_at = ? WHERE id = ?', now(), id);
+    return warnings;
   };
 
   const tick = (): Promise<void> => {
     if (running) return running;
     const pass = (async () => {
+      const seen = new Set<number>();
       for (const c of store.clusters()) {
         if (stopped) return;
         if (c.edge === 'none') continue;
-        await passOne(c.id).catch((err: Error) => log(`edge loop: cluster ${c.name}: ${err.message}`));
+        seen.add(c.id);
+        const warnings = await passOne(c.id).catch((err: Error) => [`cluster ${c.name}: ${err.message}`]);
+        if (stopped) return;
+        reportWarnings(c.id, c.name, warnings);
       }
+      // Destroyed clusters (or ones switched to edge none) start afresh if they come back.
+      for (const id of [...lastWarnings.keys()]) if (!seen.has(id)) lastWarnings.delete(id);
     })();
     // Cleared once settled (never synchronously inside the pass, which may finish at once).
     running = pass.finally(() => {

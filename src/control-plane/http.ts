@@ -418,27 +418,39 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
 
 /** Create-time check of the edge settings: the driver's verify() (credentials, zone, target group, folder). */
 async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'dns_rr' | 'cloudflare' | 'aws_alb' | 'none'; edge_config: Record<string, unknown> }): Promise<void> {
-  const { EdgeError } = await import('../edge/index.js');
+  const { EdgeError, EDGE_SECRET_KEYS, redact } = await import('../edge/index.js');
+  // The driver's last warning (already redacted by the driver) explains a timeout: "no answer"
+  // alone would leave the cause in server.log only.
+  let lastWarning: string | null = null;
+  const logger = { info: () => undefined, warn: (m: string) => void (lastWarning = m.replace(/; retrying in \d+ ms$/, '')) };
+  const secrets = EDGE_SECRET_KEYS.map((k) => body.edge_config[k]).filter((v): v is string => typeof v === 'string');
+  const timeouts = new WeakSet<Error>();
+  const timedOut = (message: string, hint: string): Error => {
+    const err = new EdgeError(message, 'unavailable', hint);
+    timeouts.add(err);
+    return err;
+  };
   // The request waits for this: cap the drivers' retry backoff and the whole check, so an
   // unreachable provider is a prompt 424 rather than minutes of retries.
   let slept = 0;
   const sleep = async (ms: number): Promise<void> => {
-    if (slept + ms > EDGE_VERIFY_RETRY_BUDGET_MS) throw new EdgeError(`no answer after retrying for ${slept} ms`, 'unavailable', 'check the network path to the provider, then create the cluster again');
+    if (slept + ms > EDGE_VERIFY_RETRY_BUDGET_MS) throw timedOut(`no answer after retrying for ${slept} ms`, 'check the network path to the provider, then create the cluster again');
     slept += ms;
     await new Promise((r) => setTimeout(r, ms));
   };
   let timer: NodeJS.Timeout | undefined;
   try {
-    const verify = reconciler.edgeDriver({ name: body.name, edge: body.edge, edge_config: body.edge_config as never }, { sleep }).verify();
+    const verify = reconciler.edgeDriver({ name: body.name, edge: body.edge, edge_config: body.edge_config as never }, { sleep, logger }).verify();
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EdgeError(`no answer within ${EDGE_VERIFY_TIMEOUT_MS / 1000} s`, 'unavailable', 'check the network path to the provider')), EDGE_VERIFY_TIMEOUT_MS);
+      timer = setTimeout(() => reject(timedOut(`no answer within ${EDGE_VERIFY_TIMEOUT_MS / 1000} s`, 'check the network path to the provider')), EDGE_VERIFY_TIMEOUT_MS);
     });
     await Promise.race([verify, timeout]);
   } catch (err) {
     if (!(err instanceof EdgeError)) throw err;
-    const fields = { field: 'edge_config', rule: `the ${body.edge} edge must accept these settings at create time`, ...(err.hint ? { hint: err.hint } : {}) };
-    if (err.kind === 'invalid' || err.kind === 'auth') throw invalid(`the ${body.edge} edge refused the settings: ${err.message}`, fields);
-    throw new HttpError(424, { code: err.kind === 'unavailable' ? 'unavailable' : 'failed', message: `could not verify the ${body.edge} edge: ${err.message}`, ...fields });
+    const fields = { field: 'edge_config', rule: `the ${body.edge} edge must accept these settings at create time`, ...(err.hint ? { hint: redact(err.hint, secrets) } : {}) };
+    if (err.kind === 'invalid' || err.kind === 'auth') throw invalid(redact(`the ${body.edge} edge refused the settings: ${err.message}`, secrets), fields);
+    const last = timeouts.has(err) && lastWarning !== null ? ` (last error: ${lastWarning})` : '';
+    throw new HttpError(424, { code: err.kind === 'unavailable' ? 'unavailable' : 'failed', message: redact(`could not verify the ${body.edge} edge: ${err.message}${last}`, secrets), ...fields });
   } finally {
     clearTimeout(timer);
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { z } from 'zod';
 import type { EdgeRecordView, proxyStatus } from '../api/schemas.js';
-import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
+import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeLogger, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
 import { proxyAddresses, renderRow, type Rendered } from './render.js';
 import { edgeConfigOf, now, type ClusterRow, type Store } from './store.js';
 
@@ -103,10 +103,22 @@ export class Reconciler {
 
   /** The edge driver of a cluster (throws EdgeError when its settings are incomplete). */
   edgeDriver(c: Pick<ClusterRow, 'name' | 'edge' | 'edge_config'>, extra: Partial<EdgeDeps> = {}): EdgeDriver {
+    const { logger: also, ...rest } = extra;
+    // An extra logger (verifyEdge keeps the driver's last warning) hears the lines server.log gets.
+    const logger: EdgeLogger = {
+      info: (m) => {
+        this.log(`edge ${c.name}: ${m}`);
+        also?.info(m);
+      },
+      warn: (m) => {
+        this.log(`edge ${c.name}: warning: ${m}`);
+        also?.warn(m);
+      },
+    };
     const driver = createEdgeDriver(
       { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
       // Issue 7: env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
-      { clusterDir: this.clusterDir(c.name), env: process.env, logger: { info: (m) => this.log(`edge ${c.name}: ${m}`), warn: (m) => this.log(`edge ${c.name}: warning: ${m}`) }, ...extra },
+      { clusterDir: this.clusterDir(c.name), env: process.env, logger, ...rest },
     );
     return skipWildcards(driver);
   }
@@ -297,12 +309,18 @@ export function wildcardWarning(c: Pick<ClusterRow, 'name' | 'edge'>, skipped: s
   return `the ${c.edge} edge of cluster ${c.name} does not publish wildcard hostnames (${skipped.join(', ')}): create ${skipped.length === 1 ? 'that record' : 'those records'} yourself, pointing at the proxies`;
 }
 
-/** In the caller's transaction: if the rendered output differs from the last one, bump the generation. */
+/**
+ * In the caller's transaction: records the render's hashes and bumps the generation when the
+ * rendered files changed. Rows that change nothing the proxies run (a standby upstream) keep the
+ * generation, so the proxy runtime does not replace its replicas for them.
+ */
 export function bumpGenerationIfChanged(store: Store, c: ClusterRow, rendered: Rendered): ClusterRow {
-  if (c.rendered_hash === rendered.hash) return c;
-  const generation = c.generation + 1;
-  store.run('UPDATE clusters SET generation = ?, rendered_hash = ? WHERE id = ?', generation, rendered.hash, c.id);
-  return { ...c, generation, rendered_hash: rendered.hash };
+  if (c.rendered_hash === rendered.hash && c.output_hash === rendered.outputHash) return c;
+  // A row from before output_hash existed: only the full hash tells whether anything changed.
+  const filesChanged = c.output_hash === null ? c.rendered_hash !== rendered.hash : c.output_hash !== rendered.outputHash;
+  const generation = filesChanged ? c.generation + 1 : c.generation;
+  store.run('UPDATE clusters SET generation = ?, rendered_hash = ?, output_hash = ? WHERE id = ?', generation, rendered.hash, rendered.outputHash, c.id);
+  return { ...c, generation, rendered_hash: rendered.hash, output_hash: rendered.outputHash };
 }
 
 function noopStatuses(rc: RuntimeCluster): ProxyStatus[] {

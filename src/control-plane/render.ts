@@ -15,8 +15,10 @@ export interface Rendered {
   env: Record<string, string>;
   envFile: string;
   caddyfile: string;
-  /** sha256 of the Caddyfile, proxy.env and the routing input: a change bumps the cluster's generation. */
+  /** sha256 of the Caddyfile, proxy.env and the routing input: identifies the render of exactly these rows. */
   hash: string;
+  /** sha256 of the Caddyfile and proxy.env only: a change bumps the cluster's generation. */
+  outputHash: string;
 }
 
 /** A proxy replica as the edge sees it. */
@@ -45,7 +47,8 @@ export function renderFrom(input: RenderCluster, ports: { port: number; bridgeBa
   // swapped for an equal one, an app upstream in an unrouted variant) are different routing states,
   // and a remembered render is reused only for exactly the rows it was made from.
   const hash = createHash('sha256').update(caddyfile).update('\0').update(envFile).update('\0').update(JSON.stringify(input)).digest('hex');
-  return { input, table, env, envFile, caddyfile, hash };
+  const outputHash = createHash('sha256').update(caddyfile).update('\0').update(envFile).digest('hex');
+  return { input, table, env, envFile, caddyfile, hash, outputHash };
 }
 
 /** Renders a cluster as the database holds it now. */

@@ -107,16 +107,18 @@ export function computeRouting(c: RenderCluster): RoutingTable {
     variantById.set(v.id, v);
   }
   // Stable order: variant id, then upstream id (then each app's address order).
-  const upstreams = [...c.upstreams].sort((a, b) => a.variantId - b.variantId || a.id - b.id);
+  const upstreams = [...c.upstreams].sort(stableOrder);
   const warnings: RoutingWarning[] = [];
   const seenUpstreams = new Set<number>();
+  const tokens = new Map<RenderUpstream, string[]>();
   for (const u of upstreams) {
     if (seenUpstreams.has(u.id)) throw new Error(`duplicate upstream id ${u.id}`);
     seenUpstreams.add(u.id);
     if (!variantById.has(u.variantId)) throw new Error(`upstream ${u.id} refers to unknown variant ${u.variantId}`);
     assertWeight(u.weight, `upstream ${u.id} weight`);
     if (u.kind === 'url' && (u.url === null || u.url === '')) throw new Error(`URL upstream ${u.id} has no url`);
-    if (u.kind === 'app' && tokensOf(u).length === 0) {
+    tokens.set(u, tokensOf(u));
+    if (u.kind === 'app' && tokens.get(u)!.length === 0) {
       warnings.push({
         code: 'app-without-addresses',
         upstreamId: u.id,
@@ -126,12 +128,28 @@ export function computeRouting(c: RenderCluster): RoutingTable {
   }
 
   const isRouted = (v: RenderVariant): boolean => v.weight > 0 && v.status === 'active';
+  // Candidates (semantics step 1) indexed once: upstreams of routed variants with something to
+  // dial, split into every-hostname ones and per-hostname lists, each in the stable order. A
+  // hostname then visits only its own upstreams and the every-hostname ones, so the table costs
+  // time in proportion to its size rather than hostnames × upstreams.
+  const everyHost: RenderUpstream[] = [];
+  const byHost = new Map<string, RenderUpstream[]>();
+  for (const u of upstreams) {
+    if (!isRouted(variantById.get(u.variantId)!) || tokens.get(u)!.length === 0) continue;
+    if (u.hostname === null) everyHost.push(u);
+    else {
+      const list = byHost.get(u.hostname);
+      if (list) list.push(u);
+      else byHost.set(u.hostname, [u]);
+    }
+  }
   const seenHosts = new Set<string>();
   const hosts: HostRouting[] = [];
   for (const { hostname } of c.domains) {
     if (seenHosts.has(hostname)) throw new Error(`duplicate domain ${hostname}`);
     seenHosts.add(hostname);
-    const host = routeHost(hostname, upstreams, variantById, isRouted);
+    const candidates = mergeInOrder(everyHost, byHost.get(hostname) ?? []);
+    const host = routeHost(hostname, candidates, variantById, tokens);
     if (host.total === 0) {
       warnings.push({ code: 'no-upstream', hostname, message: `no upstream is routed for ${hostname}` });
     } else if (!host.exact) {
@@ -167,17 +185,34 @@ interface Slot {
   share: number;
 }
 
+/** The stable upstream order: variant id, then upstream id. */
+function stableOrder(a: RenderUpstream, b: RenderUpstream): number {
+  return a.variantId - b.variantId || a.id - b.id;
+}
+
+/** Merges two lists sorted by stableOrder into one in that order. */
+function mergeInOrder(a: RenderUpstream[], b: RenderUpstream[]): RenderUpstream[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out: RenderUpstream[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(stableOrder(a[i]!, b[j]!) < 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
+/**
+ * One hostname's routing. `candidates` (semantics step 1): the upstreams of routed variants that
+ * serve this hostname and have something to dial, in the stable order; `tokens` what each dials.
+ */
 function routeHost(
   hostname: string,
-  upstreams: RenderUpstream[],
+  candidates: RenderUpstream[],
   variantById: Map<number, RenderVariant>,
-  isRouted: (v: RenderVariant) => boolean,
+  tokens: Map<RenderUpstream, string[]>,
 ): HostRouting {
-  // 1. candidates: routed variant, serving this hostname, and with something to dial.
-  const candidates = upstreams.filter((u) => {
-    const v = variantById.get(u.variantId)!;
-    return isRouted(v) && (u.hostname === null || u.hostname === hostname) && tokensOf(u).length > 0;
-  });
   // 2. active members win; if only draining ones are left they keep the traffic.
   const active = candidates.filter((u) => u.status === 'active');
   const drainingFallback = active.length === 0 && candidates.length > 0;
@@ -208,17 +243,17 @@ function routeHost(
     for (const u of members) {
       const w = effective(u);
       if (w === 0) continue;
-      const tokens = tokensOf(u);
+      const dials = tokens.get(u)!;
       const upstreamShare = variantShare * (w / effectiveSum);
       routedUpstreams.push({ id: u.id, variantId: vid, kind: u.kind, status: u.status, weight: u.weight, share: upstreamShare });
-      for (const value of tokens) {
+      for (const value of dials) {
         slots.push({
           upstream: u,
           variant,
           value,
           num: BigInt(variant.weight) * BigInt(w),
-          den: BigInt(variantWeightSum) * BigInt(effectiveSum) * BigInt(tokens.length),
-          share: upstreamShare / tokens.length,
+          den: BigInt(variantWeightSum) * BigInt(effectiveSum) * BigInt(dials.length),
+          share: upstreamShare / dials.length,
         });
       }
     }

@@ -150,7 +150,8 @@ interface ClusterState {
   draining: Map<number, Draining>;
   chain: Promise<unknown>;
   prober: UpstreamProber;
-  proberGeneration: number | null;
+  /** The render the prober's targets come from (every upstream is probed, standby ones too). */
+  proberHash: string | null;
   caddyfileWritten: string | null;
   adopted: boolean;
   removed: boolean;
@@ -271,9 +272,9 @@ class Runtime implements LocalProxyRuntime {
     return this.locked(s, async () => {
       s.rc = rc;
       s.rendered = rendered;
-      if (s.proberGeneration !== rc.generation) {
+      if (s.proberHash !== rendered.hash) {
         s.prober.update(rendered.input);
-        s.proberGeneration = rc.generation;
+        s.proberHash = rendered.hash;
       }
       s.prober.start();
       await this.recheckCaddy();
@@ -436,7 +437,7 @@ class Runtime implements LocalProxyRuntime {
         draining: new Map(),
         chain: Promise.resolve(),
         prober: new UpstreamProber(),
-        proberGeneration: null,
+        proberHash: null,
         caddyfileWritten: null,
         adopted: false,
         removed: false,

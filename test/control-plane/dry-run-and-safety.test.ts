@@ -234,3 +234,23 @@ describe('members (legacy single-variant convenience)', () => {
     expect((await s.api('GET', '/api/clusters')).body.clusters.map((c: { generation: number }) => c.generation)).toEqual(g2);
   });
 });
+
+describe('generation', () => {
+  test('a standby (weight 0) upstream leaves the rendered files and the generation alone; show and status list it', async () => {
+    // blue already routes api.example.com to my-rails-app; a weight-0 URL next to it changes no output.
+    const files = filesSnapshot();
+    const gen = (await s.api('GET', '/api/clusters/api')).body.cluster.generation;
+    const r = await s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', hostname: 'api.example.com', app: 'worker', weight: 0 });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(filesSnapshot()).toEqual(files);
+    expect((await s.api('GET', '/api/clusters/api')).body.cluster.generation).toBe(gen);
+    const show = (await s.api('GET', '/api/clusters/api')).body;
+    expect(show.upstreams.map((u: { app: string | null; weight: number }) => [u.app, u.weight])).toContainEqual(['worker', 0]);
+    const status = (await s.api('GET', '/api/clusters/api/status')).body;
+    expect(JSON.stringify(status)).toContain('worker');
+    // A routed change still moves it.
+    expect((await s.api('PUT', '/api/clusters/api/members/worker/weight', { weight: 5 })).status).toBe(200);
+    expect(s.file('clusters', 'api', 'proxy.env')).toContain('127.0.0.1:5001');
+    expect((await s.api('GET', '/api/clusters/api')).body.cluster.generation).toBe(gen + 1);
+  });
+});

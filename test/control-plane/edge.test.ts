@@ -57,6 +57,17 @@ function fakeCloudflare(): Promise<{ server: Server; url: string; records: FakeR
   }));
 }
 
+/** A loopback port nothing listens on (connections are refused). */
+function closedPort(): Promise<number> {
+  const server = createServer();
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    }),
+  );
+}
+
 describe('cloudflare edge (fake API on loopback)', () => {
   let s: TestServer;
   let cf: Awaited<ReturnType<typeof fakeCloudflare>>;
@@ -89,10 +100,26 @@ describe('cloudflare edge (fake API on loopback)', () => {
     expect(dumpDb(s.home)).toEqual(db);
   });
 
-  test('an unreachable API fails the create (424)', async () => {
-    const r = await create(GOOD, 'http://127.0.0.1:9/client/v4');
+  test('an unreachable API fails the create (424); the message carries the driver\'s last error', async () => {
+    const r = await create(GOOD, `http://127.0.0.1:${await closedPort()}/client/v4`);
     expect(r.status).toBe(424);
+    expect(r.body.error.message).toMatch(
+      new RegExp(`^could not verify the cloudflare edge: no answer after retrying for \\d+ ms \\(last error: cloudflare: GET /zones/${ZONE_ID} failed \\(fetch failed \\(ECONNREFUSED\\)\\)\\)$`),
+    );
     expect((await s.api('GET', '/api/clusters/web')).status).toBe(404);
+  });
+
+  test('the last error in a 424 is redacted like server.log', async () => {
+    // A token that is also the zone id: it would appear in the driver's "GET /zones/<id> failed" line.
+    const r = await s.api('POST', '/api/clusters', {
+      name: 'web',
+      edge: 'cloudflare',
+      hostnames: ['www.example.com'],
+      edge_config: { cloudflare_zone_id: ZONE_ID, cloudflare_api_token: ZONE_ID, cloudflare_base_url: `http://127.0.0.1:${await closedPort()}/client/v4` },
+    });
+    expect(r.status).toBe(424);
+    expect(r.body.error.message).toContain('(last error: cloudflare: GET /zones/…c353 failed (fetch failed (ECONNREFUSED)))');
+    expect(JSON.stringify(r.body)).not.toContain(ZONE_ID);
   });
 
   test('create verifies, reconcile publishes proxied A records, domain changes follow', async () => {

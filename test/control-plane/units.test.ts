@@ -4,7 +4,9 @@ import { describe, expect, test } from 'vitest';
 import { MIGRATIONS, migrate, openDatabase } from '../../src/control-plane/db.js';
 import { IdempotencyStore, requestHash } from '../../src/control-plane/idempotency.js';
 import { isLoopback } from '../../src/control-plane/server.js';
-import { Store } from '../../src/control-plane/store.js';
+import { bumpGenerationIfChanged } from '../../src/control-plane/reconcile.js';
+import type { Rendered } from '../../src/control-plane/render.js';
+import { Store, type ClusterRow } from '../../src/control-plane/store.js';
 import { didYouMean, levenshtein } from '../../src/control-plane/suggest.js';
 import { removeHome, tempHome } from './helpers.js';
 
@@ -92,5 +94,33 @@ describe('idempotency store', () => {
     } finally {
       removeHome(home);
     }
+  });
+});
+
+describe('generation bump', () => {
+  const fakeStore = () => {
+    const runs: unknown[][] = [];
+    return { runs, store: { run: (...args: unknown[]) => runs.push(args) } as unknown as Store };
+  };
+  const row = (rendered_hash: string | null, output_hash: string | null) => ({ id: 1, generation: 3, rendered_hash, output_hash }) as unknown as ClusterRow;
+  const render = (hash: string, outputHash: string) => ({ hash, outputHash }) as Rendered;
+
+  test('only a change of the files is a new generation; the row hashes always follow the render', () => {
+    const a = fakeStore();
+    expect(bumpGenerationIfChanged(a.store, row('a', 'x'), render('a', 'x')).generation).toBe(3);
+    expect(a.runs).toEqual([]);
+    // Different rows, same files (a standby upstream): new hash stored, same generation.
+    expect(bumpGenerationIfChanged(a.store, row('a', 'x'), render('b', 'x'))).toMatchObject({ generation: 3, rendered_hash: 'b', output_hash: 'x' });
+    expect(bumpGenerationIfChanged(a.store, row('a', 'x'), render('b', 'y'))).toMatchObject({ generation: 4, rendered_hash: 'b', output_hash: 'y' });
+    expect(a.runs.map((r) => r.slice(1))).toEqual([
+      [3, 'b', 'x', 1],
+      [4, 'b', 'y', 1],
+    ]);
+  });
+
+  test('a row from before output_hash: the full hash decides, and output_hash is filled in', () => {
+    const a = fakeStore();
+    expect(bumpGenerationIfChanged(a.store, row('a', null), render('a', 'x'))).toMatchObject({ generation: 3, output_hash: 'x' });
+    expect(bumpGenerationIfChanged(a.store, row('a', null), render('b', 'x'))).toMatchObject({ generation: 4, output_hash: 'x' });
   });
 });

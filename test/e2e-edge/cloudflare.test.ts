@@ -91,8 +91,9 @@ describe('edge cloudflare (built CLI, local control plane, fake Cloudflare API o
     });
     expect(r.status).toBe(424);
     expect(r.json.error.code).toBe('unavailable');
-    // The create-time check bounds its retries (3 s of backoff); the cause is in server.log.
+    // The create-time check bounds its retries (3 s of backoff); the cause is in the message and in server.log.
     expect(r.json.error.message).toContain('could not verify the cloudflare edge: no answer after retrying');
+    expect(r.json.error.message).toMatch(/\(last error: cloudflare: GET \/zones\/[0-9a-f]{32} failed \(fetch failed \(ECONNREFUSED\)\)\)$/);
     expect(serverLog(s)).toMatch(/cloudflare: GET \/zones\/[0-9a-f]{32} failed \(fetch failed \(ECONNREFUSED\)\); retrying/);
     expect(await json(s, ['cluster', 'list'])).toEqual([]);
   }, 30_000);

@@ -342,3 +342,65 @@ describe('computeRouting: properties', () => {
     );
   });
 });
+
+/** A large cluster: `hosts` hostnames, three upstreams per hostname and a few every-hostname ones, every kind and state. */
+function largeCluster(hosts: number, seed = 7): RenderCluster {
+  let s = seed;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const names = Array.from({ length: hosts }, (_, i) => `h${i}.example.com`);
+  const variants = [variant(3, 'blue', 70), variant(1, 'green', 30), variant(2, 'standby', 0), variant(4, 'old', 50, 'draining')];
+  const upstreams = Array.from({ length: hosts * 3 }, (_, i) => {
+    const more = {
+      hostname: rnd() < 0.01 ? null : pick(names),
+      weight: pick([0, 1, 1, 2, 5, 100, 999]),
+      status: rnd() < 0.15 ? ('draining' as const) : ('active' as const),
+      hostHeader: rnd() < 0.1 ? 'internal.example' : null,
+    };
+    const id = ((i + 1) * 7) % 100_003;
+    if (rnd() < 0.3) return url(id, pick(variants).id, `https://u${i}.example.net`, more);
+    const n = Math.floor(rnd() * 4);
+    return app(id, pick(variants).id, Array.from({ length: n }, (_, k) => `10.0.${i % 250}.${k + 1}:${3000 + (i % 7)}`), more);
+  });
+  return cluster({ name: 'big', domains: domains(...names), variants, upstreams: upstreams.reverse() });
+}
+
+describe('computeRouting: large clusters', () => {
+  it('1,000 hostnames: each hostname routes exactly as a cluster holding only that hostname and the upstreams that serve it', () => {
+    const c = largeCluster(1000);
+    const table = computeRouting(c);
+    expect(table.hosts.map((h) => h.hostname)).toEqual(c.domains.map((d) => d.hostname));
+    for (const h of table.hosts) {
+      // The reference selects by a plain filter, and makes every kept upstream an every-hostname one.
+      const served = c.upstreams.filter((u) => u.hostname === null || u.hostname === h.hostname).map((u) => ({ ...u, hostname: null }));
+      const ref = computeRouting({ ...c, domains: domains(h.hostname), upstreams: served });
+      expect(h).toEqual(ref.hosts[0]);
+      expect(table.warnings.filter((w) => w.hostname === h.hostname)).toEqual(ref.warnings.filter((w) => w.hostname !== undefined));
+    }
+    expect(table.hosts.filter((h) => h.total > 0).length).toBeGreaterThan(500);
+    expect(table.hosts.some((h) => h.routedVariants.length > 1)).toBe(true);
+  });
+
+  it('reads each upstream a bounded number of times, not once per hostname', () => {
+    const hosts = 1000;
+    const c = cluster({
+      domains: domains(...Array.from({ length: hosts }, (_, i) => `h${i}.example.com`)),
+      variants: [variant(1, 'blue', 100)],
+      upstreams: Array.from({ length: hosts }, (_, i) => app(i + 1, 1, [`10.0.${i % 250}.1:80`], { hostname: `h${i}.example.com` })),
+    });
+    let reads = 0;
+    for (const u of c.upstreams) {
+      const hostname = u.hostname;
+      Object.defineProperty(u, 'hostname', {
+        enumerable: true,
+        get: () => {
+          reads += 1;
+          return hostname;
+        },
+      });
+    }
+    const table = computeRouting(c);
+    expect(table.hosts.every((h) => h.list.length === 1)).toBe(true);
+    expect(reads).toBeLessThanOrEqual(3 * c.upstreams.length);
+  });
+});

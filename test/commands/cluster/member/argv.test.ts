@@ -42,7 +42,7 @@ const rows: ArgvRow[] = [
   ['cluster member weight api my-rails-app 1000 --dry-run', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 1000, dry_run: true } }],
   ['cluster member weight api my-rails-app 007', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 7, dry_run: false } }],
   ['cluster member weight api my-rails-app 1001', { reject: /invalid <weight> "1001": a weight must be a whole number from 0 to 1000 — try 1000/ }],
-  ['cluster member weight api my-rails-app -1', { reject: /unknown option '-1'|invalid <weight> "-1"/ }],
+  ['cluster member weight api my-rails-app -1', { reject: /invalid <weight> "-1": a weight must be a whole number from 0 to 1000 — try 0/ }],
   ['cluster member weight api my-rails-app 1.5', { reject: /invalid <weight> "1\.5": a weight must be a whole number from 0 to 1000, written in decimal digits/ }],
   ['cluster member weight api my-rails-app 1e2', { reject: /invalid <weight> "1e2".* — try 100/ }],
   ['cluster member weight api my-rails-app half', { reject: /invalid <weight> "half"/ }],
