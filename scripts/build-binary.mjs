@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run build:binary`: the standalone linux-x64 executable, dist-binary/ownstack-linux-x64.
 //
-// 1. esbuild bundles scripts/binary/app.mjs (-> src/main.ts and src/control-plane/main.ts) and
-//    every dependency, better-sqlite3's JavaScript included, into one CommonJS file (app.cjs).
+// 1. scripts/bundle.mjs bundles scripts/binary/app.mjs (-> src/main.ts and src/control-plane/main.ts)
+//    and every dependency, better-sqlite3's JavaScript included, into one script (app.cjs), as
+//    `npm run build` does for the npm CLI but with nothing left external.
 // 2. scripts/binary/warmup.cjs runs a few commands of that bundle in-process and writes V8's
 //    code cache for everything they compiled (app.cache).
 // 3. `node --experimental-sea-config` makes the blob: main script scripts/binary/loader.cjs
@@ -19,9 +20,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, bundleApp, warmUp } from './bundle.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, 'dist-binary');
 const WORK = join(OUT_DIR, 'work');
 const OUTPUT = join(OUT_DIR, 'ownstack-linux-x64');
@@ -48,8 +48,6 @@ function run(cmd, argv, what) {
 if (process.platform !== 'linux' || process.arch !== 'x64') die(`builds the linux-x64 binary from a linux-x64 node (this is ${process.platform}-${process.arch})`);
 
 const require = createRequire(import.meta.url);
-// esbuild comes with tsup (a devDependency); resolve it through tsup so a nested copy is found too.
-const esbuild = createRequire(require.resolve('tsup'))('esbuild');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const addonPath = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
 if (!existsSync(addonPath)) die(`better-sqlite3's addon is missing (${addonPath}): run npm ci`);
@@ -63,25 +61,6 @@ const staged = join(WORK, 'ownstack-linux-x64');
 
 // ---------- 1. the application: one CommonJS bundle ----------
 
-/** src/main.ts and src/control-plane/main.ts await at the top level, which CommonJS cannot: run their bodies in an async function. */
-const wrapTopLevelAwait = {
-  name: 'wrap-top-level-await',
-  setup(build) {
-    const mains = [join(ROOT, 'src', 'main.ts'), join(ROOT, 'src', 'control-plane', 'main.ts')];
-    build.onLoad({ filter: /[/\\]main\.ts$/ }, (a) => {
-      if (!mains.includes(a.path)) return undefined;
-      const text = readFileSync(a.path, 'utf8');
-      const hoisted = [];
-      const body = text.replace(/^(import\s[\s\S]*?\sfrom\s+['"][^'"]+['"];?|import\s+['"][^'"]+['"];?|declare\s[^\n]*;)[ \t]*$/gm, (m) => {
-        hoisted.push(m);
-        return '';
-      });
-      if (/^export\s/m.test(body)) return { errors: [{ text: `${relative(ROOT, a.path)} exports something: the binary build cannot wrap it in a function` }] };
-      return { contents: `${hoisted.join('\n')}\nvoid (async () => {\n${body}\n})().catch((err) => { console.error(err); process.exit(1); });\n`, loader: 'ts', resolveDir: dirname(a.path) };
-    });
-  },
-};
-
 /** better-sqlite3 finds its addon through `bindings`; in the binary it is an embedded asset. */
 const embeddedAddon = {
   name: 'embedded-addon',
@@ -94,29 +73,11 @@ const embeddedAddon = {
   },
 };
 
-step('bundling the CLI and the control plane into one CommonJS file');
+step('bundling the CLI and the control plane into one script (scripts/bundle.mjs)');
 const appPath = join(WORK, 'app.cjs');
-const result = await esbuild
-  .build({
-    entryPoints: [join(ROOT, 'scripts', 'binary', 'app.mjs')],
-    outfile: appPath,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    // Smaller source: less to read and hash at each start. Names kept for stack traces.
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
-    logLevel: 'error',
-    metafile: true,
-    define: {
-      __VERSION__: JSON.stringify(pkg.version),
-      'import.meta.url': '__ownstackImportMetaUrl',
-    },
-    plugins: [wrapTopLevelAwait, embeddedAddon],
-  })
-  .catch((err) => die(`esbuild could not bundle the sources (${err.errors?.length ?? 0} errors above)`));
+const result = await bundleApp({ outfile: appPath, controlPlane: true, plugins: [embeddedAddon], version: pkg.version }).catch((err) =>
+  die(`esbuild could not bundle the sources (${err.errors?.length ?? 0} errors above)`),
+);
 for (const w of result.warnings) step(`esbuild warning: ${w.text}`);
 // Anything still loaded at run time must be a node builtin: SEA's require knows nothing else.
 const { builtinModules } = await import('node:module');
@@ -125,10 +86,6 @@ const external = Object.values(result.metafile.outputs)
   .filter((i) => i.external && !i.path.startsWith('node:') && !builtinModules.includes(i.path))
   .map((i) => `${i.path} (${i.kind})`);
 if (external.length) die(`the bundle still loads ${[...new Set(external)].join(', ')} at run time`);
-// The loader reads the bundle as latin1 (a plain copy into a one-byte V8 string, no UTF-8 decoding):
-// escape the few non-ASCII characters esbuild leaves in regular expressions (\uXXXX means the
-// same character in strings, regular expressions and identifiers).
-writeFileSync(appPath, readFileSync(appPath, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 step(`bundle: ${(statSync(appPath).size / 1024 / 1024).toFixed(2)} MB`);
 
 // ---------- 2. the code cache, the loader, the SEA blob ----------
@@ -137,8 +94,13 @@ step('warming up the bundle for the V8 code cache');
 const cachePath = join(WORK, 'app.cache');
 const warmHome = join(WORK, 'warmup-home');
 mkdirSync(warmHome, { recursive: true, mode: 0o700 });
-const warm = run(process.execPath, [join(ROOT, 'scripts', 'binary', 'warmup.cjs'), appPath, cachePath, warmHome], 'the warm-up');
-if (warm.stderr.trim()) step(`warm-up warning (the binary works; only its start-up is slower):\n${warm.stderr.trim()}`);
+let warning;
+try {
+  warning = warmUp({ appPath, cachePath, home: warmHome });
+} catch (err) {
+  die(err.message);
+}
+if (warning) step(`warm-up warning (the binary works; only its start-up is slower):\n${warning}`);
 step(`code cache: ${(statSync(cachePath).size / 1024).toFixed(0)} KB`);
 
 const assets = { 'app.cjs': appPath, 'app.cache': cachePath, 'better_sqlite3.node': addonPath };

@@ -76,17 +76,19 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
   });
 
   if (!embedded) throw new Error('this script runs only as the main script of the ownstack binary');
-  // ASCII only (the build escapes the rest): latin1 is a plain copy, no UTF-8 decoding.
+  // ASCII only (the build escapes the rest): latin1 is a plain copy, no UTF-8 decoding. The bundle
+  // is one function expression after its hash line; the cache starts with the same line.
   const source = Buffer.from(sea.getRawAsset('app.cjs')).latin1Slice();
+  const hashLine = source.slice(0, source.indexOf('\n') + 1);
   let cachedData;
   try {
-    cachedData = Buffer.from(sea.getRawAsset('app.cache'));
+    const cache = Buffer.from(sea.getRawAsset('app.cache'));
+    if (cache.latin1Slice(0, hashLine.length) === hashLine) cachedData = cache.subarray(hashLine.length);
   } catch {
     cachedData = undefined;
   }
   const vm = require('node:vm');
-  // The same wrapper and file name as the build's warm-up, or V8 rejects the cache.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: 'ownstack-app.cjs', cachedData });
+  const script = new vm.Script(source, { filename: 'ownstack-app.cjs', cachedData });
   if (process.env.OWNSTACK_BINARY_DEBUG) process.stderr.write(`ownstack binary ${BINARY_ID}: code cache ${cachedData ? (script.cachedDataRejected ? 'REJECTED' : 'accepted') : 'absent'}\n`);
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, require, mod, process.execPath, path.dirname(process.execPath));

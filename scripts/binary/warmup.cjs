@@ -1,8 +1,9 @@
 'use strict';
-// Build-time helper: compiles the bundle exactly as loader.cjs does, runs a few commands in this
-// process (a fresh OWNSTACK_HOME, rejected input, a loopback stand-in for the API), and writes
-// V8's code cache for everything compiled so far.
-//   node warmup.cjs <app.cjs> <out.cache> <empty-home>
+// Build-time helper (scripts/bundle.mjs): compiles the bundle exactly as the loaders do (bin/ownstack
+// for the npm CLI, loader.cjs in the binary), runs a few commands in this process (a fresh
+// OWNSTACK_HOME, rejected input, a loopback stand-in for the API), and writes V8's code cache for
+// everything compiled so far, after the bundle's hash line (see scripts/bundle.mjs).
+//   node warmup.cjs <bundle> <out.cache> <empty-home>
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -10,7 +11,8 @@ const { pathToFileURL } = require('node:url');
 
 const [appPath, outPath, home] = process.argv.slice(2);
 const source = fs.readFileSync(appPath, 'latin1');
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: 'ownstack-app.cjs' });
+const hashLine = source.slice(0, source.indexOf('\n') + 1);
+const script = new vm.Script(source, { filename: appPath });
 Object.defineProperty(globalThis, '__ownstackImportMetaUrl', { configurable: true, get: () => pathToFileURL(path.join(home, 'dist', 'main.js')).href });
 Object.defineProperty(globalThis, '__ownstackLoadAddon', { configurable: true, value: () => { throw new Error('no addon during the warm-up'); } });
 
@@ -18,12 +20,12 @@ const timer = setTimeout(() => finish(new Error('the warm-up took longer than 60
 function finish(err) {
   clearTimeout(timer);
   if (err) process.stderr.write(`warm-up: ${err.stack || err}\n(the code cache covers only what compiled before this)\n`);
-  fs.writeFileSync(outPath, script.createCachedData());
+  fs.writeFileSync(outPath, Buffer.concat([Buffer.from(hashLine, 'latin1'), script.createCachedData()]));
   process.exit(0);
 }
 
 // A loopback stand-in for a control plane that knows no cluster: `cluster status` then runs the
-// API client (undici, retries, error mapping) without any real server.
+// API client (transport, retries, error mapping) without any real server.
 const http = require('node:http');
 const server = http.createServer((req, res) => {
   req.resume();
@@ -46,6 +48,8 @@ server.listen(0, '127.0.0.1', () => {
       ['cluster', 'upstream', 'add', 'warmup', '--variant=blue', '--url=http://127.0.0.1:9/rejected/path'],
       ['cluster', 'status', 'Not_A_Valid_Name', '--json'],
       ['profile', 'list', '--json'],
+      // The local profile's path: finds no control plane and cannot start one here (no dist/).
+      ['cluster', 'list', '--json'],
       { argv: ['cluster', 'status', 'warmup', '--json'], env: api },
     ],
     done: finish,

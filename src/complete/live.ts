@@ -1,11 +1,13 @@
 // The live half of shell completion: names from the active profile's control plane (clusters,
 // hostnames, variants, upstreams, members, apps, deploys) and profile names from disk.
 // Never slow, never an error: one GET with a hard timeout, a short on-disk cache, and an empty
-// answer whenever anything goes wrong. Plain globalThis.fetch and hand-checked JSON keep it
-// cheap (no undici, no zod). The local control plane is never started from here.
+// answer whenever anything goes wrong. The API client's transport (node:http unless a proxy is
+// set) and hand-checked JSON keep it cheap (no fetch, no zod). The local control plane is never
+// started from here.
 import { ProfileStore, resolveProfile, LOCAL_PROFILE } from '../config/profiles.js';
 import { isAlive, localPaths, readServerInfo, readToken } from '../control-plane/launcher.js';
 import { cachePath, readCache, writeCache } from './cache.js';
+import { defaultTransport } from '../api/transport.js';
 import type { LiveRequest } from './engine.js';
 import type { Candidate } from './protocol.js';
 
@@ -154,16 +156,17 @@ function profileCandidates(deps: LiveDeps): Candidate[] {
 const isTimeout = (err: unknown) => ['TimeoutError', 'AbortError'].includes((err as { name?: string })?.name ?? '');
 
 /** GETs one path with a hard deadline covering the headers and the body. */
-async function getJson(target: Target, path: string, timeoutMs: number): Promise<unknown> {
+async function getJson(target: Target, path: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<unknown> {
   const signal = AbortSignal.timeout(timeoutMs);
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'ownstack-cli (completion)' };
   if (target.token) headers.authorization = `Bearer ${target.token}`;
-  const res = await globalThis.fetch(target.url + path, { headers, signal });
+  const send = await defaultTransport(env);
+  const res = await send(new URL(target.url + path), { method: 'GET', headers, signal });
   if (!res.ok) {
-    res.body?.cancel().catch(() => undefined); // not awaited: nothing more is needed from it
+    void res.discard().catch(() => undefined); // not awaited: nothing more is needed from it
     throw new Error(`HTTP ${res.status}`);
   }
-  return await res.json();
+  return JSON.parse(await res.text());
 }
 
 /** Live candidates for a request; [] when the control plane is unknown, unreachable or slow. */
@@ -182,7 +185,7 @@ export async function liveCandidates(req: LiveRequest, flags: { profile?: string
   if (hit) return hit.body === null ? [] : candidatesFrom(req.kind, hit.body);
 
   try {
-    const body = await getJson(target, resource.path, timeoutMs);
+    const body = await getJson(target, resource.path, timeoutMs, deps.env);
     if (ttlMs > 0) writeCache(path, { url: target.url, at: now(), body });
     return candidatesFrom(req.kind, body);
   } catch (err) {

@@ -349,10 +349,14 @@ describe('the on-disk cache', () => {
 
 describe('what completion loads', () => {
   const hook = join(HARNESS, 'record-loads.mjs');
+  // bin/ownstack runs the one-script bundle (dist/ownstack.bundle.js), where esbuild keeps every
+  // module boundary of the ESM build lazy: the ESM build (dist/main.js), whose loads a loader hook
+  // can see, evaluates the same modules.
+  const ESM_ENTRY = join(ROOT, 'dist', 'main.js');
 
   async function loaded(words: string[], extraEnv: NodeJS.ProcessEnv = {}) {
     const log = join(home, `loads-${randomUUID()}.log`);
-    const r = await run(process.execPath, ['--import', hook, BIN, '__complete', ...words], shellEnv({ OWNSTACK_LOAD_LOG: log, ...extraEnv }));
+    const r = await run(process.execPath, ['--import', hook, ESM_ENTRY, '__complete', ...words], shellEnv({ OWNSTACK_LOAD_LOG: log, ...extraEnv }));
     expect(r.code).toBe(0);
     const urls = readFileSync(log, 'utf8').trim().split('\n');
     const files = urls.filter((u) => u.startsWith('file:') && u.includes('/dist/')).map((u) => fileURLToPath(u));

@@ -1,4 +1,4 @@
-// End-to-end helpers: run the BUILT binary (bin/ownstack -> dist/main.js, or the executable that
+// End-to-end helpers: run the BUILT CLI (bin/ownstack -> dist/ownstack.bundle.js, or the executable that
 // OWNSTACK_E2E_BINARY names) with execa against a temporary OWNSTACK_HOME, stop the local control
 // plane it started, and serve small real HTTP upstreams on 127.0.0.1. Build first: `npm run build`
 // (`npm test` does).
@@ -31,7 +31,7 @@ export function assertBuilt(): void {
     if (!existsSync(binary)) throw new Error(`${binary} (OWNSTACK_E2E_BINARY) is missing: build it with \`npm run build:binary\``);
     return;
   }
-  for (const f of ['dist/main.js', 'dist/control-plane.js']) {
+  for (const f of ['dist/ownstack.bundle.js', 'dist/main.js', 'dist/control-plane.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` before the e2e tests`);
   }
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// The second half of `npm run build` (after tsup): the CLI that bin/ownstack runs, as one script
+// with V8's code cache (see scripts/bundle.mjs for why).
+//   dist/ownstack.bundle.js   the CLI (src/main.ts and what it imports). Left to node_modules, loaded
+//                             only by the commands that need them: better-sqlite3 (a native addon),
+//                             undici (only with a proxy set) and the AWS SDK (the ALB edge of
+//                             `local start --foreground`) — half of the bundle's size otherwise
+//   dist/ownstack.cache       the code cache after a warm-up run of a few commands
+// The local control plane stays the ESM build, dist/control-plane.js, started as its own process.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, bundleApp, warmUp } from './bundle.mjs';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const appPath = join(ROOT, 'dist', 'ownstack.bundle.js');
+const cachePath = join(ROOT, 'dist', 'ownstack.cache');
+const EXTERNAL = ['better-sqlite3', 'undici', '@aws-sdk/*', '@smithy/*'];
+const say = (m) => process.stderr.write(`build-cli: ${m}\n`);
+
+try {
+  const { warnings } = await bundleApp({ outfile: appPath, controlPlane: false, external: EXTERNAL, version: pkg.version });
+  for (const w of warnings) say(`esbuild warning: ${w.text}`);
+} catch (err) {
+  say(`esbuild could not bundle the sources (${err.errors?.length ?? 0} errors above)`);
+  process.exit(1);
+}
+const home = mkdtempSync(join(tmpdir(), 'ownstack-warmup-'));
+try {
+  const warning = warmUp({ appPath, cachePath, home });
+  if (warning) say(`warm-up warning (the CLI works; only its start-up is slower):\n${warning}`);
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
+say(`dist/ownstack.bundle.js ${(statSync(appPath).size / 1024).toFixed(0)} KB, dist/ownstack.cache ${(statSync(cachePath).size / 1024).toFixed(0)} KB`);

@@ -1,0 +1,84 @@
+// bin/ownstack: the CommonJS loader of the one-script bundle and its V8 code cache. The build's
+// cache is used; a cache made for another bundle is not (V8 itself compares only the length), and
+// the loader then writes a fresh one; a missing bundle is a clear error. Run on a copy of bin/ and
+// dist/ so the repository's build is never touched.
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { assertBuilt, ROOT } from '../helpers/e2e.js';
+
+let copy: string;
+let home: string;
+
+beforeAll(() => {
+  assertBuilt();
+  copy = mkdtempSync(join(tmpdir(), 'ownstack-loader-'));
+  home = join(copy, 'home');
+  cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+});
+afterAll(() => {
+  rmSync(copy, { recursive: true, force: true });
+});
+
+async function run(argv: string[]) {
+  return execa(process.execPath, [join(copy, 'bin', 'ownstack'), ...argv], {
+    env: { OWNSTACK_HOME: home, OWNSTACK_BUNDLE_DEBUG: '1', NO_COLOR: '1', PATH: process.env.PATH },
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
+  });
+}
+
+const cacheFile = () => join(copy, 'dist', 'ownstack.cache');
+const firstLine = (file: string) => readFileSync(file, 'latin1').split('\n', 1)[0];
+
+describe('the code cache', () => {
+  it("the build's cache starts with its bundle's hash line and is accepted", async () => {
+    expect(firstLine(join(copy, 'dist', 'ownstack.bundle.js'))).toMatch(/^\/\/ownstack-bundle [0-9a-f]{16}$/);
+    expect(firstLine(cacheFile())).toBe(firstLine(join(copy, 'dist', 'ownstack.bundle.js')));
+    const r = await run(['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Usage: ownstack');
+    expect(r.stderr).toBe('ownstack: code cache accepted');
+  });
+
+  it('a cache made for another bundle is not used; the loader writes one for this bundle', async () => {
+    const good = readFileSync(cacheFile());
+    const hashLine = firstLine(cacheFile());
+    // Same length, other hash: V8 alone would accept the data.
+    writeFileSync(cacheFile(), Buffer.concat([Buffer.from(hashLine.replace(/[0-9a-f]{16}$/, '0'.repeat(16)) + '\n', 'latin1'), good.subarray(hashLine.length + 1)]));
+    const r = await run(['cluster', '--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Usage: ownstack cluster');
+    expect(r.stderr).toBe('ownstack: code cache absent');
+    expect(firstLine(cacheFile())).toBe(hashLine);
+    const again = await run(['cluster', '--help']);
+    expect(again.stderr).toBe('ownstack: code cache accepted');
+  });
+
+  it('without a cache the CLI works and leaves one behind', async () => {
+    rmSync(cacheFile());
+    const r = await run(['cluster', 'upstream', 'add', 'api', '--variant=blue', '--url=http://127.0.0.1:9/path']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('ownstack: code cache absent');
+    expect(r.stderr).toContain('--url');
+    expect(statSync(cacheFile()).size).toBeGreaterThan(1000);
+  });
+
+  it('--version answers without the bundle', async () => {
+    rmSync(join(copy, 'dist', 'ownstack.bundle.js'));
+    const r = await run(['--version']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it('a missing bundle: a clear error naming it and the fix, exit 1', async () => {
+    const r = await run(['cluster', 'list']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/ownstack\.bundle\.js is missing \(ENOENT\): run `npm run build`/);
+  });
+});
