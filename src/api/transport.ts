@@ -48,7 +48,7 @@ export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
 
 /** The transport for this environment: fetch + undici when a proxy is configured, else node:http. */
 export async function defaultTransport(env: NodeJS.ProcessEnv): Promise<Transport> {
-  return proxyConfigured(env) ? fetchTransport(await createDispatcher()) : nodeHttpTransport();
+  return proxyConfigured(env) ? fetchTransport(await createDispatcher(env)) : nodeHttpTransport();
 }
 
 /** An error with a code the client's retry rule knows (the codes undici uses for the same cases). */
@@ -150,12 +150,19 @@ export function fetchTransport(dispatcher: unknown): Transport {
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}
 
-/** The undici 7 dispatcher: keep-alive, connect/header timeouts, and http(s)_proxy/no_proxy. */
-export async function createDispatcher(): Promise<unknown> {
+/**
+ * The undici 7 dispatcher: keep-alive, connect/header timeouts, and http(s)_proxy/no_proxy read
+ * from `env` (the command's environment; undici falls back to process.env for what it lacks).
+ */
+export async function createDispatcher(env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
   const undici = await import('undici');
   // undici is CommonJS: in the ESM bundle its exports may sit under `default`.
   const EnvHttpProxyAgent = undici.EnvHttpProxyAgent ?? (undici as unknown as { default: typeof undici }).default.EnvHttpProxyAgent;
+  const first = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v.trim() !== '');
   return new EnvHttpProxyAgent({
+    httpProxy: first('http_proxy', 'HTTP_PROXY'),
+    httpsProxy: first('https_proxy', 'HTTPS_PROXY'),
+    noProxy: first('no_proxy', 'NO_PROXY'),
     connect: { timeout: CONNECT_TIMEOUT_MS },
     headersTimeout: HEADERS_TIMEOUT_MS,
     bodyTimeout: 0,
