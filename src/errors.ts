@@ -25,14 +25,17 @@ export interface ErrorDetails {
   details?: unknown;
 }
 
-/** Base class: a message for humans, an exit code for scripts, optional hint and details. */
+/**
+ * Base class: a message for humans, an exit code for scripts, optional hint and details. Each class
+ * names itself in a string (the bundle is minified without keeping class names).
+ */
 export class CliError extends Error {
+  override readonly name: string = 'CliError';
   readonly exitCode: ExitCodeValue;
   readonly hint?: string;
   readonly details?: ErrorDetails;
   constructor(message: string, exitCode: ExitCodeValue, opts: { hint?: string; details?: ErrorDetails; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = new.target.name;
     this.exitCode = exitCode;
     this.hint = opts.hint;
     this.details = opts.details;
@@ -41,42 +44,49 @@ export class CliError extends Error {
 
 /** Bad flags or input: nothing was sent. */
 export class UsageError extends CliError {
+  override readonly name: string = 'UsageError';
   constructor(message: string, opts: { hint?: string; details?: ErrorDetails } = {}) {
     super(message, ExitCode.usage, opts);
   }
 }
 
 export class FailedError extends CliError {
+  override readonly name: string = 'FailedError';
   constructor(message: string, opts: { hint?: string; details?: ErrorDetails; cause?: unknown } = {}) {
     super(message, ExitCode.failed, opts);
   }
 }
 
 export class NotFoundError extends CliError {
+  override readonly name: string = 'NotFoundError';
   constructor(message: string, opts: { hint?: string; details?: ErrorDetails } = {}) {
     super(message, ExitCode.notFound, opts);
   }
 }
 
 export class AuthError extends CliError {
+  override readonly name: string = 'AuthError';
   constructor(message: string, opts: { hint?: string; details?: ErrorDetails } = {}) {
     super(message, ExitCode.auth, { hint: opts.hint ?? 'run `ownstack login` (or set OWNSTACK_API_TOKEN)', details: opts.details });
   }
 }
 
 export class ConflictError extends CliError {
+  override readonly name: string = 'ConflictError';
   constructor(message: string, opts: { hint?: string; details?: ErrorDetails } = {}) {
     super(message, ExitCode.conflict, opts);
   }
 }
 
 export class TimeoutError extends CliError {
+  override readonly name: string = 'TimeoutError';
   constructor(message: string, opts: { hint?: string; details?: ErrorDetails; cause?: unknown } = {}) {
     super(message, ExitCode.timeout, opts);
   }
 }
 
 export class InterruptedError extends CliError {
+  override readonly name: string = 'InterruptedError';
   constructor(message = 'interrupted', opts: { hint?: string } = {}) {
     super(message, ExitCode.interrupted, opts);
   }
@@ -100,6 +110,7 @@ export function exitCodeOf(err: unknown): ExitCodeValue {
 
 /** Ends the command with a code after its output was already written (e.g. deploy:status 6). */
 export class ExitError extends CliError {
+  override readonly name: string = 'ExitError';
   constructor(exitCode: ExitCodeValue, message = '') {
     super(message, exitCode);
   }

@@ -59,17 +59,24 @@ export function createIO(opts: {
   return io;
 }
 
-/** The real process streams. */
+/**
+ * The real process streams. stdin is looked at only when a command reads it: Node builds
+ * process.stdin on first use (for a pipe or a terminal that loads the net and stream modules,
+ * a few per cent of a start-up that never reads input).
+ */
 export function processIO(env: NodeJS.ProcessEnv, noColor: boolean): IO {
-  return createIO({
+  const io = createIO({
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdinIsTTY: false,
     env,
     noColor,
     columns: process.stdout.columns,
+  });
+  return Object.defineProperties(io, {
+    stdin: { get: () => process.stdin, enumerable: true },
+    stdinIsTTY: { get: () => Boolean(process.stdin.isTTY), enumerable: true },
   });
 }
