@@ -76,9 +76,9 @@ describe('the code cache', () => {
     expect(r.stdout).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
   });
 
-  it('a missing bundle: a clear error naming it and the fix, exit 1', async () => {
+  it('an unreadable bundle: a clear error naming it, the reason and the fix, exit 1', async () => {
     const r = await run(['cluster', 'list']);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/ownstack\.bundle\.js is missing \(ENOENT\): run `npm run build`/);
+    expect(r.stderr).toMatch(/cannot read \S*ownstack\.bundle\.js \(ENOENT\): run `npm run build`/);
   });
 });
