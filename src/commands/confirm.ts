@@ -10,13 +10,12 @@ export interface Confirmation {
   expected: string;
   /** What the user retyped, for the abort message ("the name did not match"). */
   noun?: 'name' | 'id';
-  hint?: string;
 }
 
-/** Asks the user to retype a name; throws UsageError (exit 2) when it does not match. */
+/** Asks the user to retype a name; throws UsageError (exit 2, "nothing was changed") when it does not match. */
 export async function confirmByRetyping(ctx: Context, c: Confirmation): Promise<void> {
   if (!(await ctx.prompt.confirmName(c.what, c.expected))) {
-    throw new UsageError(`aborted: the ${c.noun ?? 'name'} did not match`, { hint: c.hint });
+    throw new UsageError(`aborted: the ${c.noun ?? 'name'} did not match`, { hint: 'nothing was changed' });
   }
 }
 

@@ -36,7 +36,7 @@ export async function run(o: ProfileRemoveOptions, ctx: Context): Promise<Profil
     });
   }
   const view = viewOf(p, activeProfileName(store, ctx.env, ctx.globals.profile));
-  if (!o.yes) await confirmByRetyping(ctx, { what: `delete profile ${o.name} and its stored token`, expected: o.name, hint: 'nothing was changed' });
+  if (!o.yes) await confirmByRetyping(ctx, { what: `delete profile ${o.name} and its stored token`, expected: o.name });
   store.remove(o.name);
   return { ...view, now_active: activeProfileName(store, ctx.env) };
 }

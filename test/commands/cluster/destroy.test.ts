@@ -20,6 +20,7 @@ describe('cluster destroy', () => {
     const r = await runOwnstack(['cluster', 'destroy', 'api'], { tty: true, confirm: ['apі'] });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('aborted: the name did not match');
+    expect(r.stderr).toContain('hint: nothing was changed');
     expect(api.seen).toHaveLength(0);
   });
 

@@ -113,6 +113,7 @@ describe('cluster domain remove', () => {
     const r = await runOwnstack(['cluster', 'domain', 'remove', 'api', 'app.example.com'], { tty: true, confirm: ['api.example.com'] });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('aborted: the name did not match');
+    expect(r.stderr).toContain('hint: nothing was changed');
     expect(api.seen).toHaveLength(0);
   });
 

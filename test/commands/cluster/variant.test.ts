@@ -138,6 +138,7 @@ describe('cluster variant remove', () => {
     const bad = await runOwnstack(['cluster', 'variant', 'remove', 'api', 'green'], { tty: true, confirm: ['blue'] });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('aborted: the name did not match');
+    expect(bad.stderr).toContain('hint: nothing was changed');
     expect(api.seen).toHaveLength(0);
     const ok = await runOwnstack(['cluster', 'variant', 'remove', 'api', 'green'], { tty: true, confirm: ['green'], env: { NO_COLOR: '1' } });
     expect(ok.code).toBe(0);

@@ -19,7 +19,6 @@ export async function run(o: MemberRemoveOptions, ctx: Context): Promise<Respons
   return runConfirmedRemove(ctx, 'memberRemove', { cluster: o.cluster, app: o.app }, o, {
     what: `remove member ${o.app} from cluster ${o.cluster}`,
     expected: o.app,
-    hint: 'nothing was changed',
   });
 }
 

@@ -28,7 +28,6 @@ export async function run(o: UpstreamRemoveOptions, ctx: Context): Promise<Respo
     what: `remove upstream ${o.id} from cluster ${o.cluster}`,
     expected: String(o.id),
     noun: 'id',
-    hint: 'nothing was changed',
   });
 }
 
