@@ -212,6 +212,10 @@ export const clusterStatus = z
       reconciled_at: timestamp.nullable(),
       error: z.string().nullable(),
       note: z.string().nullable(),
+      targets: z
+        .array(z.object({ target: z.string().describe('ip:port'), state: z.string().describe('e.g. healthy, initial, draining, unhealthy'), reason: z.string().nullable() }))
+        .nullable()
+        .describe("the provider's own view of each target (aws_alb: DescribeTargetHealth); null for edges that have none"),
     }),
     deploy: z.object({ id, state: z.string() }).nullable(),
     warnings: z.array(z.string()),

@@ -1,7 +1,6 @@
 // `cluster status`: the topology from the database and the routing table, plus what the proxy
 // runtime and the edge report now.
 import type { ClusterStatus, ProxyConfig } from '../api/schemas.js';
-import type { EdgeTargetHealth } from '../edge/index.js';
 import type { DeployLog } from './deploys.js';
 import { edgeHostnames, wildcardWarning, type Reconciler } from './reconcile.js';
 import { renderRow } from './render.js';
@@ -108,7 +107,8 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
       records: edge.records,
       reconciled_at: row.edge_reconciled_at,
       error: edge.error ?? row.edge_error,
-      note: withTargetHealth(edgeNote(row, reconciler), edge.health),
+      note: edgeNote(row, reconciler),
+      targets: edge.health ? edge.health.map((h) => ({ target: h.target, state: h.state, reason: h.reason ?? null })) : null,
     },
     deploy: snap.deploy ? { id: snap.deploy.id, state: snap.deploy.state } : null,
     warnings,
@@ -119,13 +119,6 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
 function overallHealth(list: ('healthy' | 'unhealthy' | 'unknown')[]): 'healthy' | 'unhealthy' | 'unknown' {
   if (list.includes('healthy')) return 'healthy';
   return list.includes('unhealthy') ? 'unhealthy' : 'unknown';
-}
-
-/** Issue 7: the provider's view of each target (aws_alb DescribeTargetHealth), appended to the note. */
-function withTargetHealth(note: string | null, health: EdgeTargetHealth[] | undefined): string | null {
-  if (!health) return note;
-  const list = health.length === 0 ? 'no targets registered' : health.map((h) => `${h.target} ${h.state}${h.reason ? ` (${h.reason})` : ''}`).join('; ');
-  return `${note ?? ''}${note ? '; ' : ''}target health (DescribeTargetHealth): ${list}`;
 }
 
 function edgeNote(c: ClusterRow, reconciler: Reconciler): string | null {

@@ -113,6 +113,12 @@ export function renderTopology(io: IO, s: ClusterStatus): string {
   // Edge
   const edgeChildren: Node[] = s.edge.records.map((r) => ({ label: `${r.type} ${r.hostname} ${r.value}` }));
   if (s.edge.records.length === 0) edgeChildren.push({ label: c.dim('no records') });
+  if (s.edge.targets) {
+    const states: Record<string, (t: string) => string> = { healthy: c.green, unhealthy: c.red, draining: c.yellow, initial: c.yellow };
+    const targets: Node[] = s.edge.targets.map((t) => ({ label: join(t.target, (states[t.state] ?? c.dim)(t.state), t.reason ? c.dim(t.reason) : false) }));
+    if (targets.length === 0) targets.push({ label: c.dim('no targets registered') });
+    edgeChildren.push({ label: 'target health (the provider’s view)', children: targets });
+  }
   if (s.edge.note) edgeChildren.push({ label: c.dim(`note: ${s.edge.note}`) });
   if (s.edge.error) edgeChildren.push({ label: c.red(`error: ${s.edge.error}`) });
 

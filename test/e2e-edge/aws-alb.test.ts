@@ -86,12 +86,21 @@ describe.skipIf(!caddy)('edge aws_alb (built CLI, real Caddy replicas, fake ELBv
       { hostname: '*', type: 'target', value: T2 },
       { hostname: '*', type: 'target', value: T3 },
     ]);
-    expect(st.edge.note).toContain(`target health (DescribeTargetHealth): ${T2} initial (Elb.RegistrationInProgress: Target registration is in progress); ${T3} initial`);
+    expect(st.edge.targets).toEqual([
+      { target: T2, state: 'initial', reason: 'Elb.RegistrationInProgress: Target registration is in progress' },
+      { target: T3, state: 'initial', reason: expect.any(String) },
+    ]);
+    expect(st.edge.note).not.toContain('DescribeTargetHealth');
     expect(st.edge.reconciled_at).not.toBeNull();
     fake.setState(ARN, T2, 'healthy');
     fake.setState(ARN, T3, 'unhealthy', 'Target.FailedHealthChecks');
     st = await json(s, ['cluster', 'status', 'web']);
-    expect(st.edge.note).toContain(`${T2} healthy; ${T3} unhealthy (Target.FailedHealthChecks)`);
+    expect(st.edge.targets).toEqual([
+      { target: T2, state: 'healthy', reason: null },
+      { target: T3, state: 'unhealthy', reason: 'Target.FailedHealthChecks' },
+    ]);
+    const tree = await must(s, ['cluster', 'status', 'web']);
+    expect(tree.stdout).toMatch(new RegExp(`target health \\(the provider’s view\\)\\n.*${T2.replace(/\./g, '\\.')}  healthy\\n.*${T3.replace(/\./g, '\\.')}  unhealthy  Target\\.FailedHealthChecks`));
     fake.setState(ARN, T3, 'healthy');
   });
 
@@ -120,7 +129,11 @@ describe.skipIf(!caddy)('edge aws_alb (built CLI, real Caddy replicas, fake ELBv
 
     const after = await json(s, ['cluster', 'status', 'web']);
     expect(after.edge.records).toEqual([{ hostname: '*', type: 'target', value: T2 }]);
-    expect(after.edge.note).toContain(`${T3} draining (Target.DeregistrationInProgress: Target deregistration is in progress: leaves after the target group deregistration delay)`);
+    expect(after.edge.targets).toContainEqual({
+      target: T3,
+      state: 'draining',
+      reason: 'Target.DeregistrationInProgress: Target deregistration is in progress: leaves after the target group deregistration delay',
+    });
     expect(after.warnings.join('\n')).toContain(`proxy ${T3} is out of the aws_alb edge`);
     await waitFor('the loop to log the change', () => serverLog(s).includes(`edge loop: cluster web (aws_alb) now publishes ${T2}; dropped ${T3} (healthz failing)`), 5_000);
     expect(serverLog(s)).toContain(`aws_alb: deregistered ${T3} (draining)`);

@@ -77,7 +77,7 @@ describe('renderTopology', () => {
       proxies: [{ index: 0, address: '127.0.0.1', port: 8081, state: 'not_installed', pid: null, healthz: 'unknown', generation_applied: null, last_error: null }],
       proxy_note: 'Caddy is not installed: brew install caddy (or set OWNSTACK_CADDY)',
       hostnames: [],
-      edge: { mode: 'cloudflare', records: [], reconciled_at: null, error: 'HTTP 403 from Cloudflare', note: null },
+      edge: { mode: 'cloudflare', records: [], reconciled_at: null, error: 'HTTP 403 from Cloudflare', note: null, targets: null },
       deploy: null,
       warnings: [],
     };
@@ -88,6 +88,21 @@ describe('renderTopology', () => {
     expect(text).toContain('edge cloudflare  not reconciled yet');
     expect(text).toContain('error: HTTP 403 from Cloudflare');
     expect(text).not.toContain('deploy');
+  });
+
+  it("shows the provider's target health (aws_alb), and says when none is registered", () => {
+    const { io } = bufferIO(false);
+    const edge = { mode: 'aws_alb' as const, records: [{ hostname: '*', type: 'target' as const, value: '127.0.0.2:18080' }], reconciled_at: null, error: null, note: null };
+    const text = stripAnsi(
+      renderTopology(io, {
+        ...sampleStatus,
+        edge: { ...edge, targets: [{ target: '127.0.0.2:18080', state: 'healthy', reason: null }, { target: '127.0.0.3:18080', state: 'draining', reason: 'Target.DeregistrationInProgress' }] },
+      }),
+    );
+    expect(text).toMatch(/target health \(the provider’s view\)\n.*127\.0\.0\.2:18080  healthy\n.*127\.0\.0\.3:18080  draining  Target\.DeregistrationInProgress/);
+    const none = stripAnsi(renderTopology(io, { ...sampleStatus, edge: { ...edge, records: [], targets: [] } }));
+    expect(none).toMatch(/target health \(the provider’s view\)\n.*no targets registered/);
+    expect(stripAnsi(renderTopology(io, sampleStatus))).not.toContain('target health');
   });
 
   it('shows a split across upstreams and an upstream with no addresses', () => {
