@@ -215,6 +215,8 @@ export const clusterStatus = z
       targets: z
         .array(z.object({ target: z.string().describe('ip:port'), state: z.string().describe('e.g. healthy, initial, draining, unhealthy'), reason: z.string().nullable() }))
         .nullable()
+        // A control plane from before this field sends none: read as null, not as a broken contract.
+        .default(null)
         .describe("the provider's own view of each target (aws_alb: DescribeTargetHealth); null for edges that have none"),
     }),
     deploy: z.object({ id, state: z.string() }).nullable(),
