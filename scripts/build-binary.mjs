@@ -75,7 +75,7 @@ const embeddedAddon = {
 
 step('bundling the CLI and the control plane into one script (scripts/bundle.mjs)');
 const appPath = join(WORK, 'app.cjs');
-const result = await bundleApp({ outfile: appPath, controlPlane: true, plugins: [embeddedAddon], version: pkg.version }).catch((err) =>
+const result = await bundleApp({ outfile: appPath, controlPlane: true, keepNames: true, plugins: [embeddedAddon], version: pkg.version }).catch((err) =>
   die(`esbuild could not bundle the sources (${err.errors?.length ?? 0} errors above)`),
 );
 for (const w of result.warnings) step(`esbuild warning: ${w.text}`);

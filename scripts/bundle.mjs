@@ -81,8 +81,12 @@ const lazyChildProcessForCommander = {
  * __filename, __dirname) {…})` that the loaders compile as it is (vm.Script) and call. The wrapper
  * is part of the file so the warm-up and every loader compile the same text, which V8's code
  * cache needs. `import.meta.url` becomes the global `__ownstackImportMetaUrl` the loader defines.
+ * `keepNames` keeps function and class names through minification (esbuild wraps each in a call):
+ * the CLI's own code names its error classes in strings and does without (a smaller, quicker
+ * script); the binary keeps them for the dependencies it bundles (the AWS SDK and the rest of the
+ * control plane), which the npm CLI leaves in node_modules.
  */
-export async function bundleApp({ outfile, controlPlane, external = [], plugins = [], version, minify = true }) {
+export async function bundleApp({ outfile, controlPlane, external = [], plugins = [], version, minify = true, keepNames = false }) {
   const result = await esbuild.build({
     entryPoints: [join(ROOT, 'scripts', 'binary', 'app.mjs')],
     outfile,
@@ -90,9 +94,9 @@ export async function bundleApp({ outfile, controlPlane, external = [], plugins 
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // Smaller source: less to read at each start. Names kept for stack traces.
+    // Smaller source: less to read at each start.
     minify,
-    keepNames: false,
+    keepNames,
     legalComments: 'none',
     logLevel: 'error',
     metafile: true,
