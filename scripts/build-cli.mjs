@@ -6,6 +6,7 @@
 //                             undici (only with a proxy set) and the AWS SDK (the ALB edge of
 //                             `local start --foreground`) — half of the bundle's size otherwise
 //   dist/ownstack.cache       the code cache after a warm-up run of a few commands
+//   dist/ownstack.tree.cache  the same after help and completion only, for those (smaller, quicker to load)
 // The local control plane stays the ESM build, dist/control-plane.js, started as its own process.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { ROOT, bundleApp, warmUp } from './bundle.mjs';
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const appPath = join(ROOT, 'dist', 'ownstack.bundle.js');
 const cachePath = join(ROOT, 'dist', 'ownstack.cache');
+const treeCachePath = join(ROOT, 'dist', 'ownstack.tree.cache');
 const EXTERNAL = ['better-sqlite3', 'undici', '@aws-sdk/*', '@smithy/*'];
 const say = (m) => process.stderr.write(`build-cli: ${m}\n`);
 
@@ -25,11 +27,14 @@ try {
   say(`esbuild could not bundle the sources (${err.errors?.length ?? 0} errors above)`);
   process.exit(1);
 }
-const home = mkdtempSync(join(tmpdir(), 'ownstack-warmup-'));
-try {
-  const warning = warmUp({ appPath, cachePath, home });
-  if (warning) say(`warm-up warning (the CLI works; only its start-up is slower):\n${warning}`);
-} finally {
-  rmSync(home, { recursive: true, force: true });
+for (const [set, path] of [['full', cachePath], ['tree', treeCachePath]]) {
+  const home = mkdtempSync(join(tmpdir(), 'ownstack-warmup-'));
+  try {
+    const warning = warmUp({ appPath, cachePath: path, home, set });
+    if (warning) say(`warm-up warning (the CLI works; only its start-up is slower):\n${warning}`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
-say(`dist/ownstack.bundle.js ${(statSync(appPath).size / 1024).toFixed(0)} KB, dist/ownstack.cache ${(statSync(cachePath).size / 1024).toFixed(0)} KB`);
+const kb = (p) => `${(statSync(p).size / 1024).toFixed(0)} KB`;
+say(`dist/ownstack.bundle.js ${kb(appPath)}, dist/ownstack.cache ${kb(cachePath)}, dist/ownstack.tree.cache ${kb(treeCachePath)}`);

@@ -118,10 +118,11 @@ export async function bundleApp({ outfile, controlPlane, external = [], plugins 
 
 /**
  * Runs scripts/binary/warmup.cjs: compiles the bundle as the loaders do, runs a few commands in
- * that process, and writes the code cache (hash line + V8 data). Returns the warm-up's stderr.
+ * that process (`set`: `full`, or `tree` for help and completion only), and writes the code cache
+ * (hash line + V8 data). Returns the warm-up's stderr.
  */
-export function warmUp({ appPath, cachePath, home }) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'binary', 'warmup.cjs'), appPath, cachePath, home], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+export function warmUp({ appPath, cachePath, home, set = 'full' }) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'binary', 'warmup.cjs'), appPath, cachePath, home, set], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   if (r.error || r.status !== 0) throw new Error(`the warm-up failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stdout ?? ''}${r.stderr ?? ''}`);
   return r.stderr.trim();
 }

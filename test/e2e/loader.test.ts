@@ -34,16 +34,37 @@ async function run(argv: string[]) {
 }
 
 const cacheFile = () => join(copy, 'dist', 'ownstack.cache');
+const treeCacheFile = () => join(copy, 'dist', 'ownstack.tree.cache');
 const firstLine = (file: string) => readFileSync(file, 'latin1').split('\n', 1)[0];
 
 describe('the code cache', () => {
-  it("the build's cache starts with its bundle's hash line and is accepted", async () => {
-    expect(firstLine(join(copy, 'dist', 'ownstack.bundle.js'))).toMatch(/^\/\/ownstack-bundle [0-9a-f]{16}$/);
-    expect(firstLine(cacheFile())).toBe(firstLine(join(copy, 'dist', 'ownstack.bundle.js')));
+  it("the build's caches start with their bundle's hash line and are accepted", async () => {
+    const bundleLine = firstLine(join(copy, 'dist', 'ownstack.bundle.js'));
+    expect(bundleLine).toMatch(/^\/\/ownstack-bundle [0-9a-f]{16}$/);
+    expect(firstLine(cacheFile())).toBe(bundleLine);
+    expect(firstLine(treeCacheFile())).toBe(bundleLine);
+    // The tree cache (help and completion only) is the smaller one.
+    expect(statSync(treeCacheFile()).size).toBeLessThan(statSync(cacheFile()).size);
     const r = await run(['--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Usage: ownstack');
     expect(r.stderr).toBe('ownstack: code cache accepted');
+    const list = await run(['profile', 'list', '--json']);
+    expect(list.exitCode).toBe(0);
+    expect(list.stderr).toBe('ownstack: code cache accepted');
+  });
+
+  it('help and completion read the tree cache, other commands the full one', async () => {
+    const tree = readFileSync(treeCacheFile());
+    rmSync(treeCacheFile());
+    expect((await run(['profile', 'list', '--json'])).stderr).toBe('ownstack: code cache accepted');
+    for (const argv of [['--help'], ['cluster', 'status', '-h'], ['help', 'cluster'], ['__complete', 'cluster', ''], []]) {
+      rmSync(treeCacheFile(), { force: true });
+      const r = await run(argv);
+      expect(r.stderr.split('\n')[0], argv.join(' ')).toBe('ownstack: code cache absent');
+      expect(firstLine(treeCacheFile())).toBe(firstLine(cacheFile())); // written again for this bundle
+    }
+    writeFileSync(treeCacheFile(), tree);
   });
 
   it('a cache made for another bundle is not used; the loader writes one for this bundle', async () => {
@@ -51,12 +72,12 @@ describe('the code cache', () => {
     const hashLine = firstLine(cacheFile());
     // Same length, other hash: V8 alone would accept the data.
     writeFileSync(cacheFile(), Buffer.concat([Buffer.from(hashLine.replace(/[0-9a-f]{16}$/, '0'.repeat(16)) + '\n', 'latin1'), good.subarray(hashLine.length + 1)]));
-    const r = await run(['cluster', '--help']);
+    const r = await run(['profile', 'list']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('Usage: ownstack cluster');
+    expect(r.stdout).toContain('local');
     expect(r.stderr).toBe('ownstack: code cache absent');
     expect(firstLine(cacheFile())).toBe(hashLine);
-    const again = await run(['cluster', '--help']);
+    const again = await run(['profile', 'list']);
     expect(again.stderr).toBe('ownstack: code cache accepted');
   });
 
