@@ -75,8 +75,54 @@ const lazyChildProcessForCommander = {
   },
 };
 
+/** What launcher.ts imports to run the control plane in-process, by the name scripts/cli-server.mjs exports it under. */
+const SERVER_PARTS = { './server.js': 'server', '../proxy/runtime.js': 'proxyRuntime', './edge-loop.js': 'edgeLoop', './deploy-runner.js': 'deployRunner' };
+
 /**
- * Bundles scripts/binary/app.mjs (the CLI; with `controlPlane`, the control plane too) into one
+ * The npm CLI's script leaves the in-process control plane (`local start --foreground`: the
+ * server, the proxy runtime, the edge loop, the deploy runner, and what only they use, such as
+ * execa) to a second file, `file`, next to it, which it require()s for that command only. That is
+ * 40 % of the script's size, read at every start otherwise (about 320 page faults per start).
+ */
+function serverPartsApart(file) {
+  return {
+    name: 'server-parts-apart',
+    setup(build) {
+      build.onResolve({ filter: /^(\.\/(server|edge-loop|deploy-runner)|\.\.\/proxy\/runtime)\.js$/ }, (a) =>
+        /[/\\]control-plane[/\\]launcher\.ts$/.test(a.importer) ? { path: SERVER_PARTS[a.path], namespace: 'ownstack-server-part' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'ownstack-server-part' }, (a) => ({
+        contents: `module.exports = require(${JSON.stringify(`./${file}`)}).${a.path};`,
+        loader: 'js',
+      }));
+      build.onResolve({ filter: /.*/, namespace: 'ownstack-server-part' }, (a) => ({ path: a.path, external: true }));
+    },
+  };
+}
+
+/**
+ * Bundles scripts/cli-server.mjs (see serverPartsApart) into one CommonJS file, loaded with
+ * require() by the CLI's script; no code cache (a foreground server starts once and runs long).
+ */
+export async function bundleServerParts({ outfile, external = [], version }) {
+  await esbuild.build({
+    entryPoints: [join(ROOT, 'scripts', 'cli-server.mjs')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'error',
+    external,
+    define: { __VERSION__: JSON.stringify(version), 'import.meta.url': '__ownstackImportMetaUrl' },
+  });
+}
+
+/**
+ * Bundles scripts/binary/app.mjs (the CLI; with `controlPlane`, the control plane too; with
+ * `serverParts`, a file name, the in-process control plane left to that file) into one
  * script: its hash line, then one function expression `(function (exports, require, module,
  * __filename, __dirname) {…})` that the loaders compile as it is (vm.Script) and call. The wrapper
  * is part of the file so the warm-up and every loader compile the same text, which V8's code
@@ -86,7 +132,7 @@ const lazyChildProcessForCommander = {
  * script); the binary keeps them for the dependencies it bundles (the AWS SDK and the rest of the
  * control plane), which the npm CLI leaves in node_modules.
  */
-export async function bundleApp({ outfile, controlPlane, external = [], plugins = [], version, minify = true, keepNames = false }) {
+export async function bundleApp({ outfile, controlPlane, serverParts, external = [], plugins = [], version, minify = true, keepNames = false }) {
   const result = await esbuild.build({
     entryPoints: [join(ROOT, 'scripts', 'binary', 'app.mjs')],
     outfile,
@@ -105,7 +151,13 @@ export async function bundleApp({ outfile, controlPlane, external = [], plugins 
       __VERSION__: JSON.stringify(version),
       'import.meta.url': '__ownstackImportMetaUrl',
     },
-    plugins: [wrapTopLevelAwait, lazyChildProcessForCommander, ...(controlPlane ? [] : [withoutControlPlane]), ...plugins],
+    plugins: [
+      wrapTopLevelAwait,
+      lazyChildProcessForCommander,
+      ...(controlPlane ? [] : [withoutControlPlane]),
+      ...(serverParts ? [serverPartsApart(serverParts)] : []),
+      ...plugins,
+    ],
   });
   // The loaders read the bundle as latin1 (a plain copy into a one-byte V8 string, no UTF-8
   // decoding): escape the few non-ASCII characters esbuild leaves in regular expressions (\uXXXX

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { buildProgram, scopeOf } from './program.js';
 import { createContextFactory, type ContextDeps } from './context-factory.js';
-import { CliError, ExitCode, ExitError, type ExitCodeValue } from './errors.js';
+import { ExitCode, ExitError, isCliError, type ExitCodeValue } from './errors.js';
 import { colorEnabled, processIO, type IO } from './output/io.js';
 
 export interface RunDeps extends Partial<ContextDeps> {
@@ -38,7 +38,7 @@ function reportError(err: unknown, io: IO, env: NodeJS.ProcessEnv, argv: string[
   const color = colorEnabled(env, io.stderrIsTTY, argv.includes('--no-color'));
   const red = (s: string) => (color ? `\x1b[31m${s}\x1b[39m` : s);
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[22m` : s);
-  if (err instanceof CliError) {
+  if (isCliError(err)) {
     if (argv.includes('--json') && err.details) io.err(JSON.stringify({ error: err.details }));
     io.err(`${red('error:')} ${err.message}`);
     if (err.hint) io.err(dim(`hint: ${err.hint}`));

@@ -29,6 +29,9 @@ export interface ErrorDetails {
  * Base class: a message for humans, an exit code for scripts, optional hint and details. Each class
  * names itself in a string (the bundle is minified without keeping class names).
  */
+/** Marks every CliError, whichever copy of this module made it (see isCliError). */
+const CLI_ERROR = Symbol.for('ownstack.cli-error');
+
 export class CliError extends Error {
   override readonly name: string = 'CliError';
   readonly exitCode: ExitCodeValue;
@@ -39,7 +42,17 @@ export class CliError extends Error {
     this.exitCode = exitCode;
     this.hint = opts.hint;
     this.details = opts.details;
+    Object.defineProperty(this, CLI_ERROR, { value: true });
   }
+}
+
+/**
+ * True for a CliError, also one made by another copy of this module: the npm CLI runs the
+ * in-process control plane (`local start --foreground`) from a second script with its own copy,
+ * where `instanceof` would not see it.
+ */
+export function isCliError(err: unknown): err is CliError {
+  return err instanceof CliError || (typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[CLI_ERROR] === true);
 }
 
 /** Bad flags or input: nothing was sent. */
@@ -105,7 +118,7 @@ export function errorFromApi(status: number, body: ErrorDetails): CliError {
 
 /** The exit code for anything thrown: typed errors carry theirs, the rest are failures. */
 export function exitCodeOf(err: unknown): ExitCodeValue {
-  return err instanceof CliError ? err.exitCode : ExitCode.failed;
+  return isCliError(err) ? err.exitCode : ExitCode.failed;
 }
 
 /** Ends the command with a code after its output was already written (e.g. deploy:status 6). */

@@ -54,6 +54,15 @@ describe('the code cache', () => {
     expect(list.stderr).toBe('ownstack: code cache accepted');
   });
 
+  it('the in-process control plane is a second file, required only by `local start --foreground`', () => {
+    const script = readFileSync(join(copy, 'dist', 'ownstack.bundle.js'), 'latin1');
+    expect(script).toContain('require("./ownstack-server.cjs")');
+    expect(statSync(join(copy, 'dist', 'ownstack-server.cjs')).size).toBeGreaterThan(100_000);
+    // The server's own code is not in the script every command reads.
+    expect(script).not.toContain('edge loop: cluster');
+    expect(readFileSync(join(copy, 'dist', 'ownstack-server.cjs'), 'utf8')).toContain('edge loop: cluster');
+  });
+
   it('help and completion read the tree cache, other commands the full one', async () => {
     const tree = readFileSync(treeCacheFile());
     rmSync(treeCacheFile());
