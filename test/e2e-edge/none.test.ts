@@ -55,7 +55,7 @@ describe('edge none (built CLI, local control plane)', () => {
     await must(s, ['cluster', 'domain', 'remove', 'web', 'www.example.com', '--yes']);
     await sleep(1_000); // five loop ticks
     const st = await json(s, ['cluster', 'status', 'web']);
-    expect(st.edge).toEqual({ mode: 'none', records: [], reconciled_at: null, error: null, note: 'edge none: you manage DNS yourself; point each hostname at the proxies' });
+    expect(st.edge).toEqual({ mode: 'none', records: [], reconciled_at: null, error: null, note: 'edge none: you manage DNS yourself; point each hostname at the proxies', targets: null });
     const dir = join(s.home, 'local', 'clusters', 'web');
     expect(readdirSync(dir).sort()).toEqual(['Caddyfile', 'proxy.env']);
     await must(s, ['cluster', 'destroy', 'web', '--yes']);
