@@ -1,5 +1,5 @@
-// Shared by scripts/build-cli.mjs (the npm CLI, dist/cli.cjs) and scripts/build-binary.mjs (the
-// standalone binary): the application bundled into one CommonJS file, and V8's code cache for it.
+// Shared by scripts/build-cli.mjs (the npm CLI, dist/ownstack.bundle.js) and scripts/build-binary.mjs (the
+// standalone binary): the application bundled into one script, and V8's code cache for it.
 //
 // Why one CommonJS file with a code cache: Node 20 has no compile cache for ES modules
 // (module.enableCompileCache came in Node 22), so an ESM CLI compiles every module it loads at
@@ -59,8 +59,8 @@ const withoutControlPlane = {
 
 /**
  * commander requires node:child_process when it loads, for executable subcommands, which ownstack
- * never uses; loading it (and the net and stream modules under it) costs ~4 % of `node -e 0` on
- * every start. commander gets a stand-in that loads the real module on first use.
+ * never uses; loading it (and the net and stream modules under it) costs about 2 % of `node -e 0`
+ * (instructions) on every start. commander gets a stand-in that loads the real module on first use.
  */
 const lazyChildProcessForCommander = {
   name: 'lazy-child-process-for-commander',
