@@ -1,8 +1,8 @@
 // The deploy progress view. A pure reducer folds the job's snapshot and events into a rollout
 // state; three renderers show it:
 // - TTY: one line per member redrawn in place (ora's spinner frames, step, elapsed time, last
-//   output line), at most every REDRAW_MS, then a summary. One block redrawn with ANSI cursor
-//   movement — several ora instances would fight over the cursor.
+//   output line): at once on each step change, otherwise at most every REDRAW_MS; then a summary.
+//   One block redrawn with ANSI cursor movement — several ora instances would fight over the cursor.
 // - lines: one plain line per event on stderr (CI logs, pipes).
 // - json: NDJSON on stdout: a `plan` line, every event as the server sent it, and last a
 //   `result` line that also carries the final Deploy.
@@ -234,11 +234,13 @@ export function createTtyView(io: IO, now: () => number, hint: string | null): R
       }, REDRAW_MS);
       timer.unref();
     },
-    event(st) {
+    event(st, e) {
       last = st;
       dirty = true;
-      // Redraw at most every REDRAW_MS; the timer picks up the rest.
-      if (Date.now() - lastDraw >= REDRAW_MS) draw(true);
+      // A member's step or the job's state is drawn at once, so every step shows on the screen
+      // however short it was (a handful per member); output lines are drawn at most every
+      // REDRAW_MS, and the timer picks up the rest.
+      if (e.type === 'step' || e.type === 'state' || Date.now() - lastDraw >= REDRAW_MS) draw(true);
     },
     stop(st) {
       if (timer) clearInterval(timer);

@@ -1,7 +1,7 @@
 // The pure parts of following a deploy: the SSE parser, the rollout reducer and the renderers.
 import { describe, expect, it } from 'vitest';
 import { parseSse } from '../../src/api/events.js';
-import { applyEvent, applySnapshot, formatElapsed, formatEventLine, renderRolloutLines, rolloutFromDeploy, truncateLine } from '../../src/output/rollout.js';
+import { applyEvent, applySnapshot, createTtyView, formatElapsed, formatEventLine, renderRolloutLines, rolloutFromDeploy, truncateLine } from '../../src/output/rollout.js';
 import { bufferIO } from '../output/fake-io.js';
 import { eventLog, finished, job } from './cli-harness.js';
 
@@ -91,3 +91,28 @@ describe('renderers', () => {
     expect([formatElapsed(7_400), formatElapsed(75_000), formatElapsed(3_725_000)]).toEqual(['7s', '1m15s', '1h02m']);
   });
 });
+
+describe('the TTY view', () => {
+  it('draws every step of every member at once, however quickly they follow each other; output lines are rate-limited', () => {
+    const b = bufferIO(true);
+    const log = eventLog().state('running');
+    for (const step of ['draining', 'deploying', 'health-checking', 'undraining', 'done'] as const) log.step('web-2', step);
+    for (let i = 0; i < 20; i++) log.log('web-2', `output ${i}`);
+    const view = createTtyView(b.io, () => Date.parse('2026-01-15T10:00:30Z'), null);
+    let st = rolloutFromDeploy(job());
+    view.start(st);
+    // Every event in the same millisecond: only step and state changes force a redraw.
+    for (const e of log.events) {
+      st = applyEvent(st, e);
+      view.event(st, e);
+    }
+    view.stop(st, 'finished');
+    const plain = b.err().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+    for (const step of ['draining', 'deploying', 'health-checking', 'undraining', 'done']) expect(plain).toMatch(new RegExp(`2/3 web-2 {2}${step}`));
+    // 20 output lines did not cause 20 redraws: start, 1 state + 5 steps, at most one more, stop.
+    const redraws = (plain.match(/1\/3 web-1/g) ?? []).length;
+    expect(redraws).toBeLessThanOrEqual(9);
+    expect(redraws).toBeGreaterThanOrEqual(7);
+  });
+});
+
