@@ -5,21 +5,16 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { Deploy } from '../../api/schemas.js';
 import { isFinished } from '../../api/events.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { parseInput } from '../../inputs/index.js';
 import { printJson } from '../../output/json.js';
 import { paint, successLine } from '../../output/style.js';
-import { DEFAULT_WAIT_TIMEOUT, deployIdSchema, findDeploy, followDeploy, reattachCommand, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
+import { DEPLOY_JOB_ARGS, deployJobFields, deployJobValues, findDeploy, followDeploy, reattachCommand, renderFollowEnd, type FollowResult } from './deploy-follow.js';
 
-export const deployAbortInput = z.object({ cluster: clusterNameSchema, id: deployIdSchema.optional(), detach: z.boolean(), timeoutMs: waitTimeoutSchema });
+export const deployAbortInput = z.object({ ...deployJobFields, detach: z.boolean() });
 export type DeployAbortOptions = z.output<typeof deployAbortInput>;
 
 export function parse(raw: RawInput): DeployAbortOptions {
-  const o = raw.opts;
-  return parseInput(
-    deployAbortInput,
-    { cluster: raw.args[0], id: raw.args[1], detach: Boolean(o.detach), timeoutMs: o.timeout ?? DEFAULT_WAIT_TIMEOUT },
-    { cluster: '<cluster>', id: '<id>', timeoutMs: '--timeout' },
-  );
+  return parseInput(deployAbortInput, { ...deployJobValues(raw), detach: Boolean(raw.opts.detach) }, DEPLOY_JOB_ARGS);
 }
 
 export type DeployAbortResult = { kind: 'requested'; deploy: Deploy } | { kind: 'followed'; follow: FollowResult };

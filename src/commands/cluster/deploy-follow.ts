@@ -4,7 +4,8 @@
 // out, 130 Ctrl-C).
 import * as z from 'zod';
 import type { Deploy, DeployEvent } from '../../api/schemas.js';
-import { addRuleIssue, checkDuration } from '../../inputs/index.js';
+import { addRuleIssue, checkDuration, clusterNameSchema } from '../../inputs/index.js';
+import type { RawInput } from '../define.js';
 import { followDeployEvents, isFinished } from '../../api/events.js';
 import type { Context } from '../../context.js';
 import { ConflictError, ExitError, FailedError, InterruptedError, NotFoundError, TimeoutError } from '../../errors.js';
@@ -43,6 +44,17 @@ export const deployIdSchema = z
   .string({ error: 'a deploy id is a positive whole number' })
   .regex(/^[1-9]\d{0,14}$/, 'a deploy id is a positive whole number (see `ownstack cluster deploy:status <cluster>`)')
   .transform(Number);
+
+/** The arguments deploy:status and deploy:abort share: <cluster> [id] --timeout (each adds its own flag). */
+export const deployJobFields = { cluster: clusterNameSchema, id: deployIdSchema.optional(), timeoutMs: waitTimeoutSchema };
+
+/** Request field -> what the user typed, for deployJobFields. */
+export const DEPLOY_JOB_ARGS: Record<string, string> = { cluster: '<cluster>', id: '<id>', timeoutMs: '--timeout' };
+
+/** The raw values of deployJobFields. */
+export function deployJobValues(raw: RawInput): Record<keyof typeof deployJobFields, unknown> {
+  return { cluster: raw.args[0], id: raw.args[1], timeoutMs: raw.opts.timeout ?? DEFAULT_WAIT_TIMEOUT };
+}
 
 /**
  * The job a command means when no <id> was given: the cluster's most recent one (`latest`: 404 when

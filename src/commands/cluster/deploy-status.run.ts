@@ -5,24 +5,19 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { Deploy } from '../../api/schemas.js';
 import { isFinished } from '../../api/events.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { parseInput } from '../../inputs/index.js';
 import { ExitError } from '../../errors.js';
 import { printJson } from '../../output/json.js';
 import { formatElapsed } from '../../output/rollout.js';
 import { paint } from '../../output/style.js';
 import { printTable } from '../../output/table.js';
-import { DEFAULT_WAIT_TIMEOUT, deployIdSchema, findDeploy, followDeploy, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
+import { DEPLOY_JOB_ARGS, deployJobFields, deployJobValues, findDeploy, followDeploy, renderFollowEnd, type FollowResult } from './deploy-follow.js';
 
-export const deployStatusInput = z.object({ cluster: clusterNameSchema, id: deployIdSchema.optional(), wait: z.boolean(), timeoutMs: waitTimeoutSchema });
+export const deployStatusInput = z.object({ ...deployJobFields, wait: z.boolean() });
 export type DeployStatusOptions = z.output<typeof deployStatusInput>;
 
 export function parse(raw: RawInput): DeployStatusOptions {
-  const o = raw.opts;
-  return parseInput(
-    deployStatusInput,
-    { cluster: raw.args[0], id: raw.args[1], wait: Boolean(o.wait), timeoutMs: o.timeout ?? DEFAULT_WAIT_TIMEOUT },
-    { cluster: '<cluster>', id: '<id>', timeoutMs: '--timeout' },
-  );
+  return parseInput(deployStatusInput, { ...deployJobValues(raw), wait: Boolean(raw.opts.wait) }, DEPLOY_JOB_ARGS);
 }
 
 export type DeployStatusResult = { kind: 'snapshot'; deploy: Deploy } | { kind: 'followed'; follow: FollowResult };
