@@ -143,14 +143,19 @@ export function isAlive(pid: number): boolean {
   return true;
 }
 
-/** Whether `pid`'s command line looks like a control plane process; null when it cannot tell. */
-function looksLikeControlPlane(pid: number): boolean | null {
+/** `pid`'s command line, word by word (Linux /proc); null when it cannot be read. */
+function commandLineOf(pid: number): string[] | null {
   try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    return /control-plane|ownstack/.test(cmd);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
     return null;
   }
+}
+
+/** Whether `pid`'s command line looks like a control plane process; null when it cannot tell. */
+function looksLikeControlPlane(pid: number): boolean | null {
+  const args = commandLineOf(pid);
+  return args && /control-plane|ownstack/.test(args.join(' '));
 }
 
 /** GET <url>/api/health with a short timeout; the parsed answer, or null when it is not ours. */
@@ -433,12 +438,8 @@ export async function ensureRunning(opts: { home: string; env: NodeJS.ProcessEnv
 export function knownRunning(paths: LocalPaths): EnsureResult | null {
   const info = readServerInfo(paths);
   if (!info || !isAlive(info.pid)) return null;
-  let args: string[];
-  try {
-    args = readFileSync(`/proc/${info.pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return null;
-  }
+  const args = commandLineOf(info.pid);
+  if (!args) return null;
   const at = args.findIndex((a) => /(^|[/\\])control-plane\.js$/.test(a));
   if (at < 0 || args[at + 1] !== '--home' || args[at + 2] !== paths.home) return null;
   const token = readToken(paths);

@@ -2,13 +2,13 @@
 // members that are real processes (test/e2e-deploy/fixtures/member.mjs, started detached with
 // pid files) and a deploy command that replaces a member's process (deploy-member.sh).
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { ok, okJson, pidAlive, waitGone } from '../helpers/e2e.js';
+import { ok, okJson, pidAlive, processesWhere, waitGone } from '../helpers/e2e.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 
@@ -73,22 +73,13 @@ export async function startMembers(dir: string, names: string[]): Promise<Member
     },
     async stop() {
       // Every process running member.mjs with our (unique, temporary) state folder.
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        let argv: string[];
+      for (const member of processesWhere((argv) => argv.some((a) => a.endsWith('member.mjs')) && argv.includes(dir))) {
         try {
-          argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+          process.kill(member, 'SIGTERM');
         } catch {
-          continue;
+          /* gone */
         }
-        if (argv.some((a) => a.endsWith('member.mjs')) && argv.includes(dir)) {
-          try {
-            process.kill(Number(entry), 'SIGTERM');
-          } catch {
-            /* gone */
-          }
-          await waitGone(Number(entry), 3_000);
-        }
+        await waitGone(member, 3_000);
       }
       rmSync(dir, { recursive: true, force: true });
     },

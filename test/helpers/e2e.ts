@@ -167,38 +167,34 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Pids of live control plane processes serving this home (from /proc). */
-export function controlPlanePids(home: string): number[] {
+/** Pids of live processes (not this one) whose command line, word by word, `match` accepts (from /proc). */
+export function processesWhere(match: (argv: string[]) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let argv: string[];
     try {
       argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
     } catch {
-      continue;
+      continue; // gone
     }
-    const i = argv.indexOf('--home');
-    if (argv.some((a) => a.endsWith('control-plane.js')) && i >= 0 && resolve(argv[i + 1] ?? '') === resolve(home) && pidAlive(Number(entry))) {
-      pids.push(Number(entry));
-    }
+    if (match(argv) && pidAlive(Number(entry))) pids.push(Number(entry));
   }
   return pids;
+}
+
+/** Pids of live control plane processes serving this home. */
+export function controlPlanePids(home: string): number[] {
+  return processesWhere((argv) => {
+    const i = argv.indexOf('--home');
+    return argv.some((a) => a.endsWith('control-plane.js')) && i >= 0 && resolve(argv[i + 1] ?? '') === resolve(home);
+  });
 }
 
 /** Pids of live processes whose command line mentions the home folder (servers, proxies). */
 export function processesOf(home: string): number[] {
   const needle = resolve(home);
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle) && pidAlive(Number(entry))) pids.push(Number(entry));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
+  return processesWhere((argv) => argv.join('\0').includes(needle));
 }
 
 /** Waits (bounded) until `pid` is gone. */
