@@ -2,7 +2,7 @@
 // local control plane launcher) are imported only when a command asks for the API.
 import type { Context, ContextFactory, Globals, Prompt } from './context.js';
 import { systemClock } from './context.js';
-import type { ApiClient, Clock } from './api/client.js';
+import type { ApiClient, ClientOptions, Clock } from './api/client.js';
 import type { IO } from './output/io.js';
 import { ownstackHome } from './config/files.js';
 import { ProfileStore, resolveProfile, type ResolvedProfile } from './config/profiles.js';
@@ -50,9 +50,8 @@ export function createContextFactory(deps: Partial<ContextDeps> & { io: IO; env:
 }
 
 async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<ApiClient> {
-  const [{ ApiClient }, { defaultTransport }] = await Promise.all([import('./api/client.js'), import('./api/transport.js')]);
   let { apiUrl, token } = profile;
-  let reconnect: (() => Promise<{ baseUrl: string; token: string | null }>) | undefined;
+  let reconnect: ClientOptions['reconnect'];
   if (profile.local) {
     const { ensureLocalControlPlane } = await import('./control-plane/launcher.js');
     const local = await ensureLocalControlPlane({ home: ctx.home, env: ctx.env, notice: ctx.notice, clock: ctx.clock });
@@ -67,8 +66,14 @@ async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<Ap
   }
   if (!apiUrl) throw new UsageError('no API URL: give --api-url, set OWNSTACK_API_URL, or configure a profile');
   if (!token) throw new AuthError(`no API token for profile "${profile.name}"`);
+  return apiClientFor(ctx, apiUrl, token, reconnect);
+}
+
+/** An API client for this invocation: its clock, the transport its environment calls for, --verbose. */
+export async function apiClientFor(ctx: Context, baseUrl: string, token: string, reconnect?: ClientOptions['reconnect']): Promise<ApiClient> {
+  const [{ ApiClient }, { defaultTransport }] = await Promise.all([import('./api/client.js'), import('./api/transport.js')]);
   return new ApiClient({
-    baseUrl: apiUrl,
+    baseUrl,
     token,
     clock: ctx.clock,
     transport: await defaultTransport(ctx.env),

@@ -3,7 +3,7 @@
 // every response parsed with the contract's schemas.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { fetchTransport, nodeHttpTransport, type Transport, type WireResponse } from './transport.js';
+import { nodeHttpTransport, type Transport, type WireResponse } from './transport.js';
 import { routes, fillPath, type RouteName, type ResponseOf } from './routes.js';
 import { errorBody } from './schemas.js';
 import { CliError, FailedError, TimeoutError, AuthError, errorFromApi } from '../errors.js';
@@ -19,10 +19,8 @@ export interface ClientOptions {
   /** Verbose request/response lines (stderr); Authorization is redacted. */
   log?: (line: string) => void;
   clock: Clock;
-  /** How requests go on the wire; default node:http. */
+  /** How requests go on the wire (./transport.ts); default node:http. */
   transport?: Transport;
-  /** An undici dispatcher: requests then go through globalThis.fetch with it (overrides transport). */
-  dispatcher?: unknown;
   /**
    * Called once, on the first connection failure of a call: may return another address to use
    * (the local profile starts or finds its control plane here). null: fail as usual.
@@ -75,7 +73,7 @@ export class ApiClient {
   private reconnected = false;
 
   constructor(readonly opts: ClientOptions) {
-    this.transport = opts.dispatcher !== undefined ? fetchTransport(opts.dispatcher) : (opts.transport ?? nodeHttpTransport());
+    this.transport = opts.transport ?? nodeHttpTransport();
   }
 
   /** Calls one endpoint of the contract and returns its parsed response. */
@@ -208,5 +206,3 @@ function describe(err: unknown): string {
   }
   return [...new Set(parts)].join(': ') || 'unknown error';
 }
-
-export { createDispatcher } from './transport.js';

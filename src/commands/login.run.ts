@@ -53,15 +53,8 @@ export async function run(o: LoginOptions, ctx: Context): Promise<LoginResult> {
 
 /** One authenticated GET against the control plane with the new token. */
 async function verifyToken(o: LoginOptions, ctx: Context): Promise<void> {
-  const { ApiClient, createDispatcher } = await import('../api/client.js');
-  const client = new ApiClient({
-    baseUrl: o.apiUrl,
-    token: o.token,
-    clock: ctx.clock,
-    dispatcher: await createDispatcher(),
-    log: ctx.globals.verbose ? (l) => ctx.io.err(l) : undefined,
-    userAgent: `ownstack-cli/${ctx.version}`,
-  });
+  const { apiClientFor } = await import('../context-factory.js');
+  const client = await apiClientFor(ctx, o.apiUrl, o.token);
   ctx.debug(`Checking the token (${maskToken(o.token)}) against ${o.apiUrl}…`);
   try {
     await client.call('clusterList', { signal: ctx.signal });

@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnvHttpProxyAgent } from 'undici';
-import { ApiClient, backoffDelay, createDispatcher, retryAfterMs } from '../../src/api/client.js';
+import { ApiClient, backoffDelay, retryAfterMs } from '../../src/api/client.js';
+import { createDispatcher, fetchTransport } from '../../src/api/transport.js';
 import { runCli } from '../../src/cli.js';
 import { createIO } from '../../src/output/io.js';
 import { AuthError, ConflictError, FailedError, NotFoundError, TimeoutError, UsageError } from '../../src/errors.js';
@@ -250,7 +251,7 @@ describe('error bodies → typed errors → exit codes (through runOwnstack)', (
   });
 });
 
-/** Runs the CLI with the real client factory (dispatcher, --verbose logger) and a fake clock. */
+/** Runs the CLI with the real client factory (transport, --verbose logger) and a fake clock. */
 async function runReal(argv: string[]) {
   let stdout = '';
   let stderr = '';
@@ -328,7 +329,7 @@ describe('createDispatcher', () => {
   it('works as the fetch dispatcher (msw still intercepts)', async () => {
     api.use(http.get(url('/api/clusters'), clusters));
     const d = await createDispatcher();
-    const c = new ApiClient({ baseUrl: API, token: 't', clock: fakeClock(), dispatcher: d });
+    const c = new ApiClient({ baseUrl: API, token: 't', clock: fakeClock(), transport: fetchTransport(d) });
     expect((await c.call('clusterList')).clusters).toHaveLength(1);
     await (d as EnvHttpProxyAgent).close();
   });
