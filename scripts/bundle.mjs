@@ -24,7 +24,7 @@ const esbuild = createRequire(require.resolve('tsup'))('esbuild');
  * (then V8's data), so a loader uses a cache only with the bundle it was made for. V8's own check
  * compares the source's length, not its content.
  */
-export const HASH_PREFIX = '//ownstack-bundle ';
+const HASH_PREFIX = '//ownstack-bundle ';
 
 /** src/main.ts and src/control-plane/main.ts await at the top level, which CommonJS cannot: run their bodies in an async function. */
 const wrapTopLevelAwait = {
@@ -88,8 +88,8 @@ function serverPartsApart(file) {
   return {
     name: 'server-parts-apart',
     setup(build) {
-      build.onResolve({ filter: /^(\.\/(server|edge-loop|deploy-runner)|\.\.\/proxy\/runtime)\.js$/ }, (a) =>
-        /[/\\]control-plane[/\\]launcher\.ts$/.test(a.importer) ? { path: SERVER_PARTS[a.path], namespace: 'ownstack-server-part' } : undefined,
+      build.onResolve({ filter: /\.js$/ }, (a) =>
+        Object.hasOwn(SERVER_PARTS, a.path) && /[/\\]control-plane[/\\]launcher\.ts$/.test(a.importer) ? { path: SERVER_PARTS[a.path], namespace: 'ownstack-server-part' } : undefined,
       );
       build.onLoad({ filter: /.*/, namespace: 'ownstack-server-part' }, (a) => ({
         contents: `module.exports = require(${JSON.stringify(`./${file}`)}).${a.path};`,
@@ -132,7 +132,7 @@ export async function bundleServerParts({ outfile, external = [], version }) {
  * script); the binary keeps them for the dependencies it bundles (the AWS SDK and the rest of the
  * control plane), which the npm CLI leaves in node_modules.
  */
-export async function bundleApp({ outfile, controlPlane, serverParts, external = [], plugins = [], version, minify = true, keepNames = false }) {
+export async function bundleApp({ outfile, controlPlane, serverParts, external = [], plugins = [], version, keepNames = false }) {
   const result = await esbuild.build({
     entryPoints: [join(ROOT, 'scripts', 'binary', 'app.mjs')],
     outfile,
@@ -141,7 +141,7 @@ export async function bundleApp({ outfile, controlPlane, serverParts, external =
     target: 'node20',
     format: 'cjs',
     // Smaller source: less to read at each start.
-    minify,
+    minify: true,
     keepNames,
     legalComments: 'none',
     logLevel: 'error',

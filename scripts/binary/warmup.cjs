@@ -40,15 +40,12 @@ server.unref();
 server.listen(0, '127.0.0.1', () => {
   const env = { OWNSTACK_HOME: home, PATH: process.env.PATH, NO_PROXY: '127.0.0.1,localhost,::1' };
   const api = { ...env, OWNSTACK_API_URL: `http://127.0.0.1:${server.address().port}`, OWNSTACK_API_TOKEN: 'warm-up' };
+  // Help and completion: the whole `tree` set, and the start of the `full` one.
   const tree = [['--help'], ['cluster', '--help'], ['cluster', 'status', '--help'], ['help', 'local'], ['__complete', 'cluster', ''], ['__complete', 'cluster', 'status', '']];
   globalThis.__ownstackWarmup = {
     env,
     commands: set === 'tree' ? tree : [
-      ['--help'],
-      ['cluster', '--help'],
-      ['cluster', 'status', '--help'],
-      ['__complete', 'cluster', ''],
-      ['__complete', 'cluster', 'status', ''],
+      ...tree,
       ['cluster', 'upstream', 'add', 'warmup', '--variant=blue', '--url=http://127.0.0.1:9/rejected/path'],
       ['cluster', 'status', 'Not_A_Valid_Name', '--json'],
       ['profile', 'list', '--json'],
