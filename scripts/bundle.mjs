@@ -75,22 +75,35 @@ const lazyChildProcessForCommander = {
   },
 };
 
-/** What launcher.ts imports to run the control plane in-process, by the name scripts/cli-server.mjs exports it under. */
-const SERVER_PARTS = { './server.js': 'server', '../proxy/runtime.js': 'proxyRuntime', './edge-loop.js': 'edgeLoop', './deploy-runner.js': 'deployRunner' };
+/**
+ * The modules the npm CLI's script leaves to the server file (see serverPartsApart), by path, with
+ * the name scripts/cli-server.mjs exports each under: the in-process control plane of
+ * `local start --foreground` and the proxy agent of `proxy agent`, loaded only by those commands.
+ */
+const SERVER_PARTS = {
+  'src/control-plane/server.ts': 'server',
+  'src/control-plane/settings.ts': 'settings',
+  'src/control-plane/agent-runtime.ts': 'agentRuntime',
+  'src/control-plane/local-agents.ts': 'localAgents',
+  'src/control-plane/edge-loop.ts': 'edgeLoop',
+  'src/control-plane/deploy-runner.ts': 'deployRunner',
+  'src/agent/agent.ts': 'agent',
+};
 
 /**
- * The npm CLI's script leaves the in-process control plane (`local start --foreground`: the
- * server, the proxy runtime, the edge loop, the deploy runner, and what only they use, such as
- * execa) to a second file, `file`, next to it, which it require()s for that command only. That is
- * 40 % of the script's size, read at every start otherwise (about 320 page faults per start).
+ * The npm CLI's script leaves the in-process control plane and the proxy agent (and what only they
+ * use, such as execa) to a second file, `file`, next to it, which it require()s for those commands
+ * only: most of the script's size otherwise, read at every start (page faults).
  */
 function serverPartsApart(file) {
   return {
     name: 'server-parts-apart',
     setup(build) {
-      build.onResolve({ filter: /\.js$/ }, (a) =>
-        Object.hasOwn(SERVER_PARTS, a.path) && /[/\\]control-plane[/\\]launcher\.ts$/.test(a.importer) ? { path: SERVER_PARTS[a.path], namespace: 'ownstack-server-part' } : undefined,
-      );
+      build.onResolve({ filter: /\.js$/ }, (a) => {
+        if (!a.importer.startsWith(join(ROOT, 'src'))) return undefined;
+        const target = relative(ROOT, join(dirname(a.importer), a.path)).replace(/\.js$/, '.ts').split('\\').join('/');
+        return Object.hasOwn(SERVER_PARTS, target) ? { path: SERVER_PARTS[target], namespace: 'ownstack-server-part' } : undefined;
+      });
       build.onLoad({ filter: /.*/, namespace: 'ownstack-server-part' }, (a) => ({
         contents: `module.exports = require(${JSON.stringify(`./${file}`)}).${a.path};`,
         loader: 'js',

@@ -7,6 +7,7 @@ import { registerCluster } from './commands/cluster/index.js';
 import { registerLogin } from './commands/login.js';
 import { registerProfile } from './commands/profile/index.js';
 import { registerLocal } from './commands/local/index.js';
+import { registerProxy } from './commands/proxy/index.js';
 import { COMPLETE_COMMAND, registerCompletion } from './commands/completion/index.js';
 
 declare const __VERSION__: string;
@@ -58,6 +59,7 @@ export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'al
     { names: ['login'], register: registerLogin },
     { names: ['profile'], register: registerProfile },
     { names: ['local'], register: registerLocal },
+    { names: ['proxy'], register: registerProxy },
   ]);
   // Always whole (five small commands): `__complete` completes the words of whatever scope names.
   registerCompletion(program);

@@ -2,6 +2,7 @@
 // control plane mounts handlers on it, and the OpenAPI document is generated from it.
 import * as z from 'zod';
 import * as s from './schemas.js';
+import * as agent from './agent.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -19,6 +20,8 @@ export interface Route<B extends z.ZodType | undefined = z.ZodType | undefined, 
   public?: boolean;
   /** Server-sent events instead of JSON. */
   stream?: boolean;
+  /** Also answered for the cluster's agent tokens (the proxy agents' endpoints). */
+  agent?: boolean;
 }
 
 const route = <B extends z.ZodType | undefined, R extends z.ZodType>(r: Route<B, R>) => r;
@@ -63,6 +66,25 @@ export const routes = {
   deployShow: route({ method: 'GET', path: '/api/clusters/:cluster/deploys/:id', summary: 'A deploy job snapshot', response: s.deploy, status: 200 }),
   deployEvents: route({ method: 'GET', path: '/api/clusters/:cluster/deploys/:id/events', summary: 'Server-sent events: every step and log line (query after=<seq>)', query: { after: 'last seen event seq' }, response: s.deployEvent, status: 200, stream: true }),
   deployAbort: route({ method: 'POST', path: '/api/clusters/:cluster/deploys/:id/abort', summary: 'Finish the current step safely, undrain, and stop', body: z.object({}).optional(), response: s.deploy, status: 202 }),
+
+  agentConfig: route({
+    method: 'GET',
+    path: '/api/clusters/:cluster/agent/config',
+    summary: "The cluster's config for its proxy agents; waits up to `wait` seconds for a generation newer than `after` (204 when none came)",
+    query: { after: 'the generation the agent serves', wait: 'seconds to wait for a newer one (0-25, default 0)' },
+    response: agent.agentConfig,
+    status: 200,
+    agent: true,
+  }),
+  agentReport: route({
+    method: 'POST',
+    path: '/api/clusters/:cluster/agent/report',
+    summary: 'A proxy agent reports what it serves (registers it on the first report); answers the current generation',
+    body: agent.agentReport,
+    response: agent.agentReportResult,
+    status: 200,
+    agent: true,
+  }),
 
   appList: route({ method: 'GET', path: '/api/apps', summary: 'List local apps', response: s.appList, status: 200 }),
   appCreate: route({ method: 'POST', path: '/api/apps', summary: 'Create a local app', body: s.appCreateRequest, response: s.app, status: 201 }),

@@ -159,13 +159,25 @@ export function mutation<T extends z.ZodType>(resource: T, name: string) {
 export const proxyStatus = z
   .object({
     index: z.number().int(),
-    address: z.string(),
+    name: z.string().default('').describe('the proxy in its cluster: proxy-<i> for local replicas, the agent\'s --name elsewhere'),
+    address: z.string().describe('the address the edge publishes'),
     port: z.number().int(),
-    state: z.enum(['running', 'starting', 'stopped', 'failed', 'not_installed', 'external']),
+    listen: z.string().nullable().default(null).describe('address:port the proxy serves on'),
+    host: z.string().nullable().default(null).describe('the machine its agent runs on'),
+    state: z.enum(['running', 'starting', 'stopped', 'failed', 'not_installed', 'external', 'lost']).describe('lost: its agent stopped reporting'),
     pid: z.number().int().nullable(),
     healthz: z.enum(['ok', 'failing', 'unknown']),
     generation_applied: z.number().int().nullable(),
     last_error: z.string().nullable(),
+    agent_version: z.string().nullable().default(null),
+    caddy_version: z.string().nullable().default(null),
+    instance_id: z.string().nullable().default(null),
+    last_seen: timestamp.nullable().default(null).describe('its agent\'s last report'),
+    lagging: z.boolean().default(false).describe('it serves an older generation than the cluster\'s'),
+    fallbacks: z
+      .array(z.object({ hostname: z.string(), fallback: z.enum(['draining', 'unhealthy']), detail: z.string() }))
+      .default([])
+      .describe('hostnames this proxy serves through draining members (every active one is down) or with no healthy member'),
   })
   .meta({ id: 'ProxyStatus' });
 

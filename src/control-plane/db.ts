@@ -145,6 +145,35 @@ export const MIGRATIONS: Migration[] = [
     name: 'cluster output hash',
     sql: `ALTER TABLE clusters ADD COLUMN output_hash TEXT;`,
   },
+  {
+    // Proxies are agents (src/agent): each reports what it serves; agent tokens are scoped to one
+    // cluster and stored hashed.
+    version: 5,
+    name: 'proxy agents and their tokens',
+    sql: `
+      CREATE TABLE proxies (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster_id    INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,
+        local_index   INTEGER,
+        report        TEXT NOT NULL,
+        last_seen     TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        UNIQUE (cluster_id, name)
+      );
+      CREATE TABLE agent_tokens (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster_id   INTEGER REFERENCES clusters(id) ON DELETE CASCADE,
+        kind         TEXT NOT NULL CHECK (kind IN ('agent', 'operator')),
+        name         TEXT NOT NULL,
+        hash         TEXT NOT NULL UNIQUE,
+        created_at   TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at   TEXT
+      );
+      CREATE INDEX agent_tokens_cluster ON agent_tokens(cluster_id);
+    `,
+  },
 ];
 
 /** Opens (creating if needed) the database file with WAL, foreign keys and a busy timeout, then migrates it. */

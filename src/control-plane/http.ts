@@ -13,11 +13,16 @@ import { HttpError, invalid } from './http-error.js';
 import { IdempotencyStore, parseIdempotencyKey, requestHash } from './idempotency.js';
 import type { Reconciler } from './reconcile.js';
 import type { Outcome, Service } from './service.js';
-import { clusterStatus, proxyConfig } from './status.js';
+import type { ClusterRow } from './store.js';
+import type { AgentReport } from '../api/agent.js';
+import { agentConfigOf, clusterStatus, proxyConfig } from './status.js';
+import type { AgentTokens, ProxyFleet } from './fleet.js';
 import { parseId } from './deploys.js';
 import { didYouMean } from './suggest.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Longest long-poll of an agent (below the client's 30 s headers timeout). */
+export const MAX_AGENT_WAIT_S = 25;
 /** Create-time edge checks: total backoff between retries, and the whole check. */
 export const EDGE_VERIFY_RETRY_BUDGET_MS = 3_000;
 export const EDGE_VERIFY_TIMEOUT_MS = 20_000;
@@ -34,6 +39,9 @@ export interface HttpDeps {
   log: (line: string) => void;
   /** Builds the OpenAPI document (loaded lazily: only GET /api/openapi.json needs it). */
   openapi: () => Promise<unknown>;
+  /** The proxies' reports and long-polls (absent: no agent endpoints). */
+  fleet?: ProxyFleet;
+  agentTokens?: AgentTokens;
 }
 
 /** What a handler sees: decoded path parameters, the query, the validated body. */
@@ -44,7 +52,11 @@ interface Ctx {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   dryRun: boolean;
+  caller: Caller;
 }
+
+/** The operator, or the agents of one cluster (`local`: the local replicas' token). */
+type Caller = { kind: 'operator' } | { kind: 'agent'; clusterId: number; local: boolean };
 
 interface Handler {
   /** Async work before the transaction (e.g. verifying edge credentials). */
@@ -84,7 +96,8 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
   const tokenDigest = sha256(deps.token);
   const ctxStreams = { streams };
 
-  const authorised = (req: IncomingMessage): void => {
+  /** Who the bearer token is: the operator (the control plane's token) or a cluster's agents. */
+  const authorised = (req: IncomingMessage, route?: Route): Caller => {
     const header = req.headers.authorization;
     if (header === undefined || header === '') {
       throw new HttpError(401, {
@@ -96,7 +109,16 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       });
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m || !timingSafeEqual(sha256(m[1]!), tokenDigest)) {
+    if (m && timingSafeEqual(sha256(m[1]!), tokenDigest)) return { kind: 'operator' };
+    const agentOf = m ? deps.agentTokens?.clusterOf(m[1]!) : null;
+    if (agentOf) {
+      if (!route?.agent) {
+        throw new HttpError(403, { code: 'forbidden', message: 'an agent token may only read its cluster\'s proxy config and report its proxy', field: 'Authorization', rule: 'an operator token for this endpoint' });
+      }
+      deps.agentTokens!.touch(m![1]!);
+      return { kind: 'agent', clusterId: agentOf.clusterId, local: agentOf.local };
+    }
+    {
       throw new HttpError(401, {
         code: 'unauthorized',
         message: m ? 'invalid bearer token' : 'the Authorization header must be "Bearer <token>"',
@@ -114,7 +136,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     const onPath = compiled.filter((r) => r.regex.test(path));
     const match = onPath.find((r) => r.route.method === method) ?? (method === 'HEAD' ? onPath.find((r) => r.route.method === 'GET') : undefined);
     if (!match) {
-      authorised(req);
+      authorised(req, undefined);
       if (onPath.length > 0) {
         const allow = [...new Set(onPath.map((r) => r.route.method))].join(', ');
         res.setHeader('allow', allow);
@@ -129,7 +151,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       });
     }
     const { route, name } = match;
-    if (!route.public) authorised(req);
+    const caller: Caller = route.public ? { kind: 'operator' } : authorised(req, route);
 
     const params: Record<string, string> = {};
     const values = match.regex.exec(path)!.slice(1);
@@ -161,7 +183,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     }
     const body = route.body !== undefined ? validateBody(route.body, raw) : undefined;
     const dryRun = (body as { dry_run?: boolean } | undefined)?.dry_run === true || queryBool(url.searchParams, 'dry_run');
-    const ctx: Ctx = { params, query: url.searchParams, body, dryRun };
+    const ctx: Ctx = { params, query: url.searchParams, body, dryRun, caller };
     const handler = handlers[name];
 
     if (handler.stream) {
@@ -230,14 +252,15 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       .then((status) => deps.log(`${req.method} ${req.url} ${status} ${Date.now() - started}ms`))
       .catch((err: unknown) => {
         const { status, body } = toErrorResponse(err);
-        if (status >= 500) deps.log(`${req.method} ${req.url} ${status}: ${(err as Error)?.stack ?? String(err)}`);
+        if (status >= 500 && !(err instanceof HttpError)) deps.log(`${req.method} ${req.url} ${status}: ${(err as Error)?.stack ?? String(err)}`);
         else deps.log(`${req.method} ${req.url} ${status} ${Date.now() - started}ms ${body.error.message}`);
         if (res.headersSent) {
           res.end();
           return;
         }
-        // An unread body (too large, refused early) would otherwise keep the connection busy.
-        if (!req.complete) res.setHeader('connection', 'close');
+        // An unread body (too large, refused early) would otherwise keep the connection busy; a
+        // closing server lets its connections go.
+        if (!req.complete || status === 503) res.setHeader('connection', 'close');
         sendJson(res, status, body);
       });
   };
@@ -408,12 +431,73 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
     deployEvents: { stream: (ctx, req, res) => streamEvents(deps, ctx, req, res as ServerResponse & { streams: Set<() => void> }) },
     deployAbort: { run: (ctx) => deploys.abort(ctx.params.cluster!, ctx.params.id!) },
 
+    agentConfig: { stream: (ctx, _req, res) => serveAgentConfig(deps, ctx, res) },
+    agentReport: { stream: (ctx, _req, res) => receiveAgentReport(deps, ctx, res) },
+
     appList: { run: () => svc.appList() },
     appCreate: { run: (ctx) => svc.appCreate(ctx.body) },
     appShow: { run: (ctx) => svc.appShow(ctx.params.app!) },
     appUpdate: { run: (ctx) => svc.appUpdate(ctx.params.app!, ctx.body) },
     appRemove: { run: (ctx) => svc.appRemove(ctx.params.app!) },
   };
+}
+
+/** The cluster an agent endpoint names, which an agent token must be for. */
+function agentCluster(deps: HttpDeps, ctx: Ctx): ClusterRow {
+  const c = deps.service.store.cluster(ctx.params.cluster!);
+  if (ctx.caller.kind === 'agent' && ctx.caller.clusterId !== c.id) {
+    throw new HttpError(403, { code: 'forbidden', message: `this agent token is not for cluster ${c.name}`, field: 'Authorization', rule: "an agent token of the cluster named in the path" });
+  }
+  return c;
+}
+
+/** GET …/agent/config: the config now, or (long-poll) once a generation newer than `after` exists. */
+async function serveAgentConfig(deps: HttpDeps, ctx: Ctx, res: ServerResponse): Promise<void> {
+  const c = agentCluster(deps, ctx);
+  const after = ctx.query.get('after');
+  const waitRaw = ctx.query.get('wait') ?? '0';
+  if (after !== null && !/^\d{1,15}$/.test(after)) throw invalid(`invalid after ${JSON.stringify(after)}: a generation number`, { field: 'after', value: after, rule: 'a whole number' });
+  if (!/^\d{1,2}$/.test(waitRaw) || Number(waitRaw) > MAX_AGENT_WAIT_S) {
+    throw invalid(`invalid wait ${JSON.stringify(waitRaw)}: seconds from 0 to ${MAX_AGENT_WAIT_S}`, { field: 'wait', value: waitRaw, rule: `0 to ${MAX_AGENT_WAIT_S}` });
+  }
+  if (deps.fleet?.closed) throw shuttingDown();
+  const deadline = Date.now() + Number(waitRaw) * 1_000;
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  for (;;) {
+    const row = deps.service.store.clusterById(c.id);
+    if (!row) throw new HttpError(404, { code: 'not_found', message: `cluster ${c.name} was destroyed` });
+    if (after === null || row.generation > Number(after)) {
+      sendJson(res, 200, agentConfigOf(deps.service.store, deps.reconciler, row));
+      return;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0 || gone.signal.aborted || !deps.fleet || deps.fleet.closed) break;
+    await deps.fleet.waitForChange(c.id, left, gone.signal);
+  }
+  if (deps.fleet?.closed) throw shuttingDown();
+  if (!res.writableEnded && !res.destroyed) {
+    res.writeHead(204, { 'cache-control': 'no-store' });
+    res.end();
+  }
+}
+
+/** What an agent hears while the control plane closes: try again later, on a new connection. */
+function shuttingDown(): HttpError {
+  return new HttpError(503, { code: 'unavailable', message: 'the control plane is shutting down', hint: 'the proxies keep serving; agents retry with backoff' });
+}
+
+/** POST …/agent/report: records a proxy's report; answers the cluster's generation. */
+async function receiveAgentReport(deps: HttpDeps, ctx: Ctx, res: ServerResponse): Promise<void> {
+  const c = agentCluster(deps, ctx);
+  if (!deps.fleet) throw new HttpError(501, { code: 'unavailable', message: 'this control plane keeps no proxy reports' });
+  const report = ctx.body as AgentReport;
+  if (report.cluster !== c.name) throw invalid(`the report is for cluster ${JSON.stringify(report.cluster)}, not ${c.name}`, { field: 'cluster', value: report.cluster, rule: 'the cluster in the path' });
+  // Only the local replicas' token may claim a local replica's slot.
+  const m = /^proxy-(\d+)$/.exec(report.name);
+  const localIndex = ctx.caller.kind === 'agent' && ctx.caller.local && m ? Number(m[1]) : null;
+  deps.fleet.receive(c.id, report, localIndex);
+  sendJson(res, 200, { generation: c.generation });
 }
 
 /** Create-time check of the edge settings: the driver's verify() (credentials, zone, target group, folder). */

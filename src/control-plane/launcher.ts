@@ -486,19 +486,39 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   ensurePrivateDir(paths.home);
   ensurePrivateDir(paths.dir);
   const { startControlPlane } = await import('./server.js');
-  // Issue 4: real proxies (Caddy, or a proxy app's command) unless OWNSTACK_PROXY_RUNTIME=none; see src/proxy/runtime.ts.
-  const proxy = await import('../proxy/runtime.js');
   const { DEFAULT_EDGE_INTERVAL_MS } = await import('./edge-loop.js');
-  const proxyPortBase = proxy.proxyPortBaseFromEnv(process.env);
-  const edgeIntervalMs = proxy.durationFromEnv(process.env, 'OWNSTACK_EDGE_INTERVAL') ?? DEFAULT_EDGE_INTERVAL_MS;
-  const runtime = process.env.OWNSTACK_PROXY_RUNTIME === 'none' ? undefined : await proxy.createLocalProxyRuntime({ localDir: paths.dir, log: opts.log });
+  const { durationFromEnv, proxyPortBaseFromEnv } = await import('./settings.js');
+  const proxyPortBase = proxyPortBaseFromEnv(process.env);
+  const edgeIntervalMs = durationFromEnv(process.env, 'OWNSTACK_EDGE_INTERVAL') ?? DEFAULT_EDGE_INTERVAL_MS;
+  // Proxies are agent processes (src/agent) this control plane starts, unless OWNSTACK_PROXY_RUNTIME=none.
+  const { AgentRuntime } = await import('./agent-runtime.js');
+  const { LocalAgents } = await import('./local-agents.js');
+  const command = await agentCommand();
+  const restartDelayMs = durationFromEnv(process.env, 'OWNSTACK_PROXY_RESTART_DELAY');
   let server: Awaited<ReturnType<typeof startControlPlane>>;
   try {
-    // Issue 5: deploy jobs run in this process (src/control-plane/deploy-runner.ts).
+    // Deploy jobs run in this process (src/control-plane/deploy-runner.ts).
     const { createDeployRunner } = await import('./deploy-runner.js');
-    server = await startControlPlane({ home: paths.home, host: '127.0.0.1', port: opts.port, log: opts.log, runtime, proxyPortBase, edgeIntervalMs, deployRunner: (deps) => createDeployRunner(deps) });
+    server = await startControlPlane({
+      home: paths.home,
+      host: '127.0.0.1',
+      port: opts.port,
+      log: opts.log,
+      runtime:
+        process.env.OWNSTACK_PROXY_RUNTIME === 'none'
+          ? undefined
+          : (deps) =>
+              new AgentRuntime({
+                store: deps.store,
+                fleet: deps.fleet,
+                log: opts.log,
+                local: new LocalAgents({ localDir: paths.dir, command, env: process.env, log: opts.log, restartDelayMs, onChange: deps.proxiesChanged }),
+              }),
+      proxyPortBase,
+      edgeIntervalMs,
+      deployRunner: (deps) => createDeployRunner(deps),
+    });
   } catch (err) {
-    await runtime?.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new ConflictError(`port ${opts.port} is already in use on 127.0.0.1`, { hint: 'pick another with --port or OWNSTACK_LOCAL_PORT (0: any free port)' });
     }
@@ -530,13 +550,24 @@ export interface StopResult {
   stopped_proxies: number;
 }
 
+/** Stops every local proxy (its agent and its Caddy); only processes that are provably ours are signalled. */
+export async function stopLocalProxies(paths: LocalPaths): Promise<number> {
+  const { stopAllLocalAgents } = await import('./local-agents.js');
+  return stopAllLocalAgents(paths.dir);
+}
+
 /**
- * Stops the proxy replicas a control plane left behind (e.g. after SIGKILL): the server stops its
- * own on a graceful close. Issue 4: implemented in src/proxy/runtime.ts (only provably ours are signalled).
+ * The program a local proxy agent runs as (`<it> proxy agent …`): this binary, or node with the npm
+ * package's bin/ownstack (found next to dist/, or next to src/ when run from the sources).
  */
-export async function stopLeftoverProxies(paths: LocalPaths): Promise<number> {
-  const { stopLeftoverProxies: stop } = await import('../proxy/runtime.js');
-  return stop(paths.dir);
+export async function agentCommand(): Promise<string[]> {
+  const sea = await import('node:sea').catch(() => null);
+  if (sea?.isSea()) return [process.execPath];
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '..', 'bin', 'ownstack'), resolve(here, '..', '..', 'bin', 'ownstack')];
+  const found = candidates.find((p) => existsSync(p) && existsSync(join(dirname(p), '..', 'dist', 'ownstack.bundle.js')));
+  if (!found) throw new FailedError(`cannot find the ownstack program for the proxy agents (looked for ${candidates.join(', ')})`, { hint: 'build it with `npm run build`' });
+  return [process.execPath, found];
 }
 
 async function waitForExit(pid: number, clock: Clock, ms: number): Promise<boolean> {
@@ -548,11 +579,11 @@ async function waitForExit(pid: number, clock: Clock, ms: number): Promise<boole
   return true;
 }
 
-/** How long `local stop` waits after SIGTERM (the server stops its proxies first) before SIGKILL. */
+/** How long `local stop` waits after SIGTERM before SIGKILL. */
 export const STOP_GRACE_MS = 20_000;
 
 /** Stops the server named by server.json: SIGTERM, wait (bounded), then SIGKILL. */
-export async function stopLocalControlPlane(opts: { home: string; clock: Clock; graceMs?: number }): Promise<StopResult> {
+export async function stopLocalControlPlane(opts: { home: string; clock: Clock; graceMs?: number; proxies?: boolean }): Promise<StopResult> {
   const paths = localPaths(opts.home);
   const none: StopResult = { was_running: false, pid: null, url: null, forced: false, stopped_proxies: 0 };
   if (!existsSync(paths.dir)) return none;
@@ -585,7 +616,8 @@ export async function stopLocalControlPlane(opts: { home: string; clock: Clock; 
       }
     }
     removeServerInfo(paths, info?.pid);
-    result.stopped_proxies = await stopLeftoverProxies(paths);
+    // The proxies outlive the control plane; taking the traffic down is asked for explicitly.
+    if (opts.proxies) result.stopped_proxies = await stopLocalProxies(paths);
     return result;
   });
 }

@@ -25,38 +25,53 @@ export interface RuntimeCluster {
   proxy?: { app: string; command: string | null; exists: boolean } | null;
 }
 
-/** The process side of the proxy tier (the Caddy driver is a later task). */
+/** The process side of the proxy tier (agent-runtime.ts). */
 export interface ProxyRuntime {
-  /** Make the running replicas serve `rendered` (called after the files were written). */
+  /** Make the proxies serve `rendered` (called after the files were written); resolves once they do. */
   apply(cluster: RuntimeCluster, rendered: Rendered): Promise<void>;
-  /** One entry per replica. */
+  /** One entry per proxy. */
   status(cluster: RuntimeCluster): Promise<ProxyStatus[]>;
-  /** Stop the cluster's replicas (destroy). */
+  /** Stop the cluster's proxies (destroy). */
   stop?(cluster: RuntimeCluster): Promise<void>;
   /** A sentence for `cluster status` (e.g. how to install Caddy), or null. */
   note?(cluster: RuntimeCluster): string | null;
-  /** Issue 4: an upstream address's health as the proxies' checks see it (for `cluster status`). */
+  /** An upstream address's health as the proxies' probes see it (for `cluster status`). */
   upstreamHealth?(cluster: RuntimeCluster, address: string, hostname: string): 'healthy' | 'unhealthy' | 'unknown';
-  /** Issue 4: called when the control plane closes (stops supervision and the replicas). */
-  close?(): Promise<unknown>;
+  /** After the edge was published: retire proxies the cluster no longer has (they got no traffic from it). */
+  afterEdge?(cluster: RuntimeCluster): Promise<void>;
+  /** Called when the control plane closes; the proxies keep serving unless stopProxies. */
+  close?(opts?: { stopProxies?: boolean }): Promise<unknown>;
 }
 
 export const NO_RUNTIME_NOTE = 'the local proxy runtime is not running yet';
 
+/** A proxy that nothing reports on: `stopped`, health unknown (for runtimes and fallbacks to fill in). */
+export function blankProxyStatus(index: number, address: string, port: number, name = `proxy-${index}`): ProxyStatus {
+  return {
+    index,
+    name,
+    address,
+    port,
+    listen: `${address}:${port}`,
+    host: null,
+    state: 'stopped',
+    pid: null,
+    healthz: 'unknown',
+    generation_applied: null,
+    last_error: null,
+    agent_version: null,
+    caddy_version: null,
+    instance_id: null,
+    last_seen: null,
+    lagging: false,
+    fallbacks: [],
+  };
+}
+
 /** The default runtime: nothing runs; every replica reports `stopped`. */
 export const noopRuntime: ProxyRuntime = {
   apply: async () => undefined,
-  status: async (c) =>
-    proxyAddresses({ proxy_count: c.proxyCount, port: c.port }).map((p) => ({
-      index: p.index,
-      address: p.address,
-      port: p.port,
-      state: 'stopped' as const,
-      pid: null,
-      healthz: 'unknown' as const,
-      generation_applied: null,
-      last_error: null,
-    })),
+  status: async (c) => proxyAddresses({ proxy_count: c.proxyCount, port: c.port }).map((p) => blankProxyStatus(p.index, p.address, p.port)),
   note: () => NO_RUNTIME_NOTE,
 };
 
@@ -83,6 +98,8 @@ export class Reconciler {
     readonly localDir: string,
     readonly runtime: ProxyRuntime,
     private readonly log: (line: string) => void,
+    /** Wakes the agents waiting for a cluster's next generation. */
+    private readonly published: (clusterId: number) => void = () => undefined,
   ) {}
 
   clusterDir(name: string): string {
@@ -176,16 +193,22 @@ export class Reconciler {
     return { warnings };
   }
 
-  /** Waits for every queued reconcile (used on close). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.chains.values()].map((c) => c.tail));
+  /**
+   * What a starting control plane does before it serves: every cluster's generation and files match
+   * the database. The proxies and the edge follow once it serves (they reach it to get their config).
+   */
+  async renderAll(): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const c of this.store.clusters()) {
+      const snap = this.snapshot(c.id);
+      if (snap) warnings.push(...(await this.writeFiles(snap.c, snap.rendered)));
+    }
+    return warnings;
   }
 
-  private async reconcileNow(clusterId: number): Promise<ReconcileResult> {
-    const warnings: string[] = [];
-    const failed: string[] = [];
-    // Read and (if the render changed, e.g. after an upgrade) bump the generation in one transaction.
-    const snapshot = this.store.db
+  /** In one transaction: the cluster, its render, its generation bumped if the render changed. */
+  private snapshot(clusterId: number): { c: ClusterRow; rendered: Rendered; hosts: string[] } | undefined {
+    return this.store.db
       .transaction(() => {
         const c = this.store.clusterById(clusterId);
         if (!c) {
@@ -199,18 +222,36 @@ export class Reconciler {
         return { c: row, rendered, hosts: this.store.domains(c.id).map((d) => d.hostname) };
       })
       .immediate();
-    if (!snapshot) return { warnings };
-    const { c, rendered, hosts } = snapshot;
+  }
+
+  /** Writes the bring-your-own proxy files (Caddyfile, proxy.env); returns warnings. */
+  private async writeFiles(c: ClusterRow, rendered: Rendered): Promise<string[]> {
     const files = this.files(c.name);
     try {
       await writeIfChanged(files.caddyfile, rendered.caddyfile);
       await writeIfChanged(files.env, rendered.envFile);
+      return [];
     } catch (err) {
       const msg = `could not write the proxy files of cluster ${c.name}: ${(err as Error).message}`;
       this.log(msg);
-      warnings.push(`${msg} (the next reconcile retries)`);
-      return { warnings };
+      return [`${msg} (the next reconcile retries)`];
     }
+  }
+
+  /** Waits for every queued reconcile (used on close). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.chains.values()].map((c) => c.tail));
+  }
+
+  private async reconcileNow(clusterId: number): Promise<ReconcileResult> {
+    const warnings: string[] = [];
+    const failed: string[] = [];
+    const snapshot = this.snapshot(clusterId);
+    if (!snapshot) return { warnings };
+    const { c, rendered, hosts } = snapshot;
+    const fileWarnings = await this.writeFiles(c, rendered);
+    if (fileWarnings.length > 0) return { warnings: fileWarnings };
+    this.published(c.id);
     const rc = this.runtimeCluster(c);
     try {
       await this.runtime.apply(rc, rendered);
@@ -222,6 +263,7 @@ export class Reconciler {
       if ((err as { rejected?: unknown }).rejected === true) failed.push(msg);
     }
     warnings.push(...(await this.reconcileEdge(c, hosts, rc)));
+    await this.runtime.afterEdge?.(rc).catch((err: Error) => warnings.push(`could not retire a proxy of cluster ${c.name}: ${err.message}`));
     return { warnings, failed };
   }
 
@@ -309,31 +351,16 @@ export function wildcardWarning(c: Pick<ClusterRow, 'name' | 'edge'>, skipped: s
   return `the ${c.edge} edge of cluster ${c.name} does not publish wildcard hostnames (${skipped.join(', ')}): create ${skipped.length === 1 ? 'that record' : 'those records'} yourself, pointing at the proxies`;
 }
 
-/**
- * In the caller's transaction: records the render's hashes and bumps the generation when the
- * rendered files changed. Rows that change nothing the proxies run (a standby upstream) keep the
- * generation, so the proxy runtime does not replace its replicas for them.
- */
+/** In the caller's transaction: records the render's hash and bumps the generation when it changed. */
 export function bumpGenerationIfChanged(store: Store, c: ClusterRow, rendered: Rendered): ClusterRow {
-  if (c.rendered_hash === rendered.hash && c.output_hash === rendered.outputHash) return c;
-  // A row from before output_hash existed: only the full hash tells whether anything changed.
-  const filesChanged = c.output_hash === null ? c.rendered_hash !== rendered.hash : c.output_hash !== rendered.outputHash;
-  const generation = filesChanged ? c.generation + 1 : c.generation;
-  store.run('UPDATE clusters SET generation = ?, rendered_hash = ?, output_hash = ? WHERE id = ?', generation, rendered.hash, rendered.outputHash, c.id);
-  return { ...c, generation, rendered_hash: rendered.hash, output_hash: rendered.outputHash };
+  if (c.rendered_hash === rendered.hash) return c;
+  const generation = c.generation + 1;
+  store.run('UPDATE clusters SET generation = ?, rendered_hash = ? WHERE id = ?', generation, rendered.hash, c.id);
+  return { ...c, generation, rendered_hash: rendered.hash };
 }
 
 function noopStatuses(rc: RuntimeCluster): ProxyStatus[] {
-  return proxyAddresses({ proxy_count: rc.proxyCount, port: rc.port }).map((p) => ({
-    index: p.index,
-    address: p.address,
-    port: p.port,
-    state: 'stopped',
-    pid: null,
-    healthz: 'unknown',
-    generation_applied: null,
-    last_error: null,
-  }));
+  return proxyAddresses({ proxy_count: rc.proxyCount, port: rc.port }).map((p) => blankProxyStatus(p.index, p.address, p.port));
 }
 
 function parsePublished(json: string | null): Published | null {

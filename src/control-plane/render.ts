@@ -15,10 +15,11 @@ export interface Rendered {
   env: Record<string, string>;
   envFile: string;
   caddyfile: string;
-  /** sha256 of the Caddyfile, proxy.env and the routing input: identifies the render of exactly these rows. */
+  /**
+   * sha256 of everything the proxies get (the routing input, the proxy app's command, the contract
+   * files): a change is a new generation, which every agent applies.
+   */
   hash: string;
-  /** sha256 of the Caddyfile and proxy.env only: a change bumps the cluster's generation. */
-  outputHash: string;
 }
 
 /** A proxy replica as the edge sees it. */
@@ -37,23 +38,30 @@ export const FIRST_BRIDGE_PORT = 20000;
 export const BRIDGE_BLOCK = 1000;
 export const MAX_LOCAL_CLUSTERS = Math.floor((65536 - FIRST_BRIDGE_PORT) / BRIDGE_BLOCK);
 
-/** Renders a cluster's env and Caddyfile from a RenderCluster (pure). */
-export function renderFrom(input: RenderCluster, ports: { port: number; bridgeBasePort: number }): Rendered {
+/** Renders a cluster's env and Caddyfile from a RenderCluster (pure); `proxyCommand`: a proxy app's command. */
+export function renderFrom(input: RenderCluster, ports: { port: number; bridgeBasePort: number }, proxyCommand: string | null = null): Rendered {
   const table = computeRouting(input);
   const env = renderEnv(table);
   const envFile = renderEnvFile(env, { cluster: input.name });
   const { caddyfile } = renderCaddyfile(input, { listenPort: ports.port, bridgeBasePort: ports.bridgeBasePort });
-  // The input is part of the hash: two states with the same files but different rows (an upstream
-  // swapped for an equal one, an app upstream in an unrouted variant) are different routing states,
+  // The input is part of the hash: a standby upstream changes no file but is probed by the agents,
   // and a remembered render is reused only for exactly the rows it was made from.
-  const hash = createHash('sha256').update(caddyfile).update('\0').update(envFile).update('\0').update(JSON.stringify(input)).digest('hex');
-  const outputHash = createHash('sha256').update(caddyfile).update('\0').update(envFile).digest('hex');
-  return { input, table, env, envFile, caddyfile, hash, outputHash };
+  const hash = createHash('sha256')
+    .update(caddyfile)
+    .update('\0')
+    .update(envFile)
+    .update('\0')
+    .update(JSON.stringify(input))
+    .update('\0')
+    .update(proxyCommand ?? '')
+    .digest('hex');
+  return { input, table, env, envFile, caddyfile, hash };
 }
 
 /** Renders a cluster as the database holds it now. */
 export function renderRow(store: Store, c: ClusterRow): Rendered {
-  return renderFrom(store.renderCluster(c), { port: c.port, bridgeBasePort: c.bridge_base_port });
+  const command = c.proxy_app === null ? null : (store.appByName(c.proxy_app)?.deploy_cmd ?? null);
+  return renderFrom(store.renderCluster(c), { port: c.port, bridgeBasePort: c.bridge_base_port }, command);
 }
 
 /**

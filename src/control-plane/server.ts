@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { isLoopbackHost } from '../inputs/loopback.js';
 import { openDatabase } from './db.js';
 import { DeployLog, DeployService, type DeployRunner } from './deploys.js';
 import type { DeployRunnerDeps } from './deploy-runner.js';
@@ -13,6 +14,7 @@ import { startEdgeLoop } from './edge-loop.js';
 import { IdempotencyStore } from './idempotency.js';
 import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './reconcile.js';
 import { Service } from './service.js';
+import { AgentTokens, ProxyFleet } from './fleet.js';
 import { Store } from './store.js';
 
 declare const __VERSION__: string;
@@ -27,8 +29,10 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** Periodic reconcile of files and edge records (retries failed edge updates); 0 disables. Default 60 s. */
   reconcileIntervalMs?: number;
-  /** The proxy process driver (default: none — replicas report `stopped`). Closed with the control plane. */
-  runtime?: ProxyRuntime;
+  /** The proxy runtime (default: none — proxies report `stopped`), or a factory given the store and the fleet. Closed with the control plane (the proxies keep serving). */
+  runtime?: ProxyRuntime | ((deps: RuntimeDeps) => ProxyRuntime);
+  /** How long a proxy may go without reporting before it counts as lost (default 15 s). */
+  heartbeatTimeoutMs?: number;
   /** Issue 4: the proxy → edge loop's interval (src/control-plane/edge-loop.ts); 0 or unset disables it. */
   edgeIntervalMs?: number;
   /** Issue 4: first listen port of local clusters (OWNSTACK_PROXY_PORT_BASE); default 18080. */
@@ -46,14 +50,16 @@ export interface RunningControlPlane {
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
 
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(bare) || /^::ffff:127\./i.test(bare);
-  return false;
+/** What a proxy runtime factory gets. */
+export interface RuntimeDeps {
+  store: Store;
+  fleet: ProxyFleet;
+  /** Tell the edge that a proxy came or went (it publishes again at once). */
+  proxiesChanged: (clusterId: number) => void;
 }
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
+export const isLoopback = isLoopbackHost;
 
 /** Reads the API token, generating it (32 random bytes, base64url, file mode 0600) on first start. */
 export function ensureToken(localDir: string): string {
@@ -89,7 +95,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const db = openDatabase(join(localDir, 'state.db'));
   const store = new Store(db);
   const service = new Service(store, { listenBase: opts.proxyPortBase });
-  const reconciler = new Reconciler(store, localDir, opts.runtime ?? noopRuntime, log);
+  // The edge hears of a proxy's health change at once; the edge loop stays the backstop.
+  let reconciler: Reconciler | undefined;
+  const proxiesChanged = (clusterId: number) => {
+    reconciler?.refreshEdge(clusterId).then(
+      (warnings) => warnings.forEach((w) => log(`edge: ${w}`)),
+      (err: Error) => log(`edge refresh failed: ${err.message}`),
+    );
+  };
+  const fleet = new ProxyFleet(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, onHealthChange: proxiesChanged });
+  const runtime = typeof opts.runtime === 'function' ? opts.runtime({ store, fleet, proxiesChanged }) : (opts.runtime ?? noopRuntime);
+  reconciler = new Reconciler(store, localDir, runtime, log, (id) => fleet.notify(id));
   service.onRender = (id, rendered) => reconciler.remember(id, rendered);
   service.recallRender = (id) => reconciler.recall(id);
   const deployLog = new DeployLog(store);
@@ -104,9 +120,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     const interrupted = deployLog.markInterrupted({ includeQueued: deployRunner !== null, undrain: (clusterId, app) => void service.memberUndrain(String(clusterId), app, false) });
     if (interrupted > 0) log(`marked ${interrupted} deploy job(s) interrupted (they were running when the control plane stopped)`);
     idempotency.purge();
-    // The database is the truth: re-render every cluster's files before serving (e.g. after a kill -9).
-    const { warnings } = await reconciler.reconcileAll();
-    for (const w of warnings) log(`reconcile: ${w}`);
+    // The database is the truth: every generation and file matches it before serving (e.g. after a kill -9).
+    for (const w of await reconciler.renderAll()) log(`reconcile: ${w}`);
 
     const handler = createRequestHandler({
       service,
@@ -118,6 +133,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',
       log,
       openapi: async () => (await import('../api/openapi.js')).buildOpenApi(),
+      fleet,
+      agentTokens: new AgentTokens(store),
     });
     closeHandler = handler.close;
     const srv = createServer({ requestTimeout: 60_000 }, handler.listener);
@@ -133,6 +150,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   } catch (err) {
     closeHandler();
     server?.close();
+    fleet.close();
+    await runtime.close?.();
     db.close();
     throw err;
   }
@@ -142,6 +161,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const url = `http://${urlHost}:${port}`;
   log(`control plane listening on ${url} (state ${localDir})`);
 
+  // The proxies and the edge follow now that the agents can reach this server.
+  reconciler.reconcileAll().then(
+    ({ warnings }) => warnings.forEach((w) => log(`reconcile: ${w}`)),
+    (err: Error) => log(`reconcile failed: ${err.message}`),
+  );
   const interval = opts.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
   if (interval > 0) {
     timer = setInterval(() => {
@@ -166,6 +190,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       closing ??= (async () => {
         if (timer) clearInterval(timer);
         closeHandler();
+        // Agents waiting on a long-poll get their answer now, so the server can close.
+        fleet.close();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeIdleConnections();
@@ -173,8 +199,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
         await edgeLoop.stop();
         await reconciler.idle();
         await deployRunner?.close?.();
-        // Issue 4: stops supervising and stops the proxy replicas (`ownstack local stop`).
-        await opts.runtime?.close?.();
+        // Stops supervising; the proxies keep serving (`local stop --proxies` stops them).
+        await runtime.close?.();
         db.close();
         log('control plane stopped');
       })();

@@ -1,8 +1,9 @@
 // `cluster status`: the topology from the database and the routing table, plus what the proxy
 // runtime and the edge report now.
 import type { ClusterStatus, ProxyConfig } from '../api/schemas.js';
+import { AGENT_SCHEMA, type AgentConfig } from '../api/agent.js';
 import type { DeployLog } from './deploys.js';
-import { edgeHostnames, wildcardWarning, type Reconciler } from './reconcile.js';
+import { blankProxyStatus, edgeHostnames, wildcardWarning, type Reconciler } from './reconcile.js';
 import { renderRow } from './render.js';
 import { edgeConfigOf, parseList, type ClusterRow, type Store } from './store.js';
 
@@ -23,18 +24,9 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
   })();
   const { row, rendered, domains, variants, upstreams } = snap;
   const rc = reconciler.runtimeCluster(row);
-  const proxies = await reconciler.runtime.status(rc).catch((err: Error) =>
-    Array.from({ length: row.proxy_count }, (_, i) => ({
-      index: i,
-      address: `127.0.0.${2 + i}`,
-      port: row.port,
-      state: 'failed' as const,
-      pid: null,
-      healthz: 'unknown' as const,
-      generation_applied: null,
-      last_error: err.message,
-    })),
-  );
+  const proxies = await reconciler.runtime
+    .status(rc)
+    .catch((err: Error) => Array.from({ length: row.proxy_count }, (_, i) => ({ ...blankProxyStatus(i, `127.0.0.${2 + i}`, row.port), state: 'failed' as const, last_error: err.message })));
   const edge = await reconciler.edgeRecords(row);
 
   const hostnames = rendered.table.hosts.map((h) => {
@@ -146,4 +138,14 @@ export function proxyConfig(store: Store, reconciler: Reconciler, c: ClusterRow)
   })();
   const files = reconciler.files(row.name);
   return { cluster: row.name, generation: row.generation, caddyfile: rendered.caddyfile, env: rendered.env, files: { caddyfile: files.caddyfile, env: files.env } };
+}
+
+/** What a cluster's proxy agents run (the generation and the rows it was made from, read together). */
+export function agentConfigOf(store: Store, reconciler: Reconciler, c: ClusterRow): AgentConfig {
+  return store.db.transaction(() => {
+    const row = store.clusterById(c.id)!;
+    const proxy = reconciler.runtimeCluster(row).proxy;
+    const command = proxy?.exists ? proxy.command : null;
+    return { schema: AGENT_SCHEMA, cluster: row.name, cluster_id: row.id, generation: row.generation, mode: command ? 'command' : 'caddy', command, input: store.renderCluster(row) } as AgentConfig;
+  })();
 }

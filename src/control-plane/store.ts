@@ -23,8 +23,6 @@ export interface ClusterRow {
   bridge_base_port: number;
   generation: number;
   rendered_hash: string | null;
-  /** Hash of the rendered files only (Rendered.outputHash); null until first stored. */
-  output_hash: string | null;
   edge_reconciled_at: string | null;
   edge_error: string | null;
   /** JSON { hosts, proxies } of the last successful edge publish. */

@@ -186,7 +186,7 @@ export class UpstreamProber {
   private running: Promise<void> | null = null;
   private stopped = true;
 
-  constructor(private readonly opts: { concurrency?: number; cap?: number } = {}) {}
+  constructor(private readonly opts: { concurrency?: number; cap?: number; onChange?: () => void } = {}) {}
 
   /** Takes the cluster's current upstreams and health settings (verdicts of kept targets stay). */
   update(input: RenderCluster): void {
@@ -227,12 +227,17 @@ export class UpstreamProber {
     if (this.running) return this.running;
     const round = (async () => {
       const targets = this.targets;
+      let changed = false;
       await eachLimit(targets, this.opts.concurrency ?? 16, async (t) => {
         const r = await probeHttp({ origin: t.origin, path: this.path, host: t.host, timeoutMs: this.timeoutMs });
         if (this.live.has(t.key)) {
-          this.verdicts.set(t.key, { health: r.ok ? 'healthy' : 'unhealthy', at: Date.now(), error: r.error });
+          const health = r.ok ? 'healthy' : 'unhealthy';
+          const before = this.verdicts.get(t.key);
+          if (before?.health !== health) changed = true;
+          this.verdicts.set(t.key, { health, at: Date.now(), error: r.error });
         }
       });
+      if (changed) this.opts.onChange?.();
     })();
     this.running = round.finally(() => {
       this.running = null;
@@ -245,6 +250,18 @@ export class UpstreamProber {
     const key = this.keyOf.get(`${address}\u0000${hostname}`);
     if (key === undefined) return 'unknown';
     return this.verdicts.get(key)?.health ?? 'unknown';
+  }
+
+  /** Every (address, hostname) pair with its last verdict and error, at most `max`. */
+  report(max = 4096): { address: string; hostname: string; health: UpstreamHealth; error: string | null }[] {
+    const out: { address: string; hostname: string; health: UpstreamHealth; error: string | null }[] = [];
+    for (const [pair, key] of this.keyOf) {
+      if (out.length >= max) break;
+      const sep = pair.indexOf('\u0000');
+      const v = this.verdicts.get(key);
+      out.push({ address: pair.slice(0, sep), hostname: pair.slice(sep + 1), health: v?.health ?? 'unknown', error: v?.error ?? null });
+    }
+    return out;
   }
 
   /** Probe settings in effect (for notes and tests). */

@@ -78,6 +78,29 @@ export interface HostRouting {
   exact: boolean;
   /** true when no active member is routable and draining members keep the traffic. */
   drainingFallback: boolean;
+  /**
+   * With health (RoutingOptions.health): `draining` when every active member is down and healthy
+   * draining members serve instead; `unhealthy` when nothing routable is healthy, so the list is
+   * what it would be without health (the proxies retry across it); null otherwise.
+   */
+  healthFallback: HealthFallback;
+  /** With healthFallback `draining`: the upstreams (ids) serving in place of the active ones. */
+  servingDraining: number[];
+}
+
+export type HealthFallback = 'draining' | 'unhealthy' | null;
+
+/** What one address of an upstream answers as `hostname` reaches it (unknown counts as healthy). */
+export type HealthOf = (upstream: RenderUpstream, address: string, hostname: string) => 'healthy' | 'unhealthy' | 'unknown';
+
+export interface RoutingOptions {
+  /**
+   * Member health: unhealthy addresses leave the lists. Per hostname: healthy active members; if
+   * every active one is down, healthy draining ones ("the proxy never serves zero healthy members
+   * so long as at least one is routable"); if nothing is healthy, everything routable as without
+   * health. Without it the table is the static one the proxy contract env is rendered from.
+   */
+  health?: HealthOf;
 }
 
 export type RoutingWarningCode = 'app-without-addresses' | 'no-upstream' | 'precision';
@@ -98,7 +121,7 @@ export interface RoutingTable {
 }
 
 /** Computes the routing table of a cluster (pure). Throws on inconsistent input. */
-export function computeRouting(c: RenderCluster): RoutingTable {
+export function computeRouting(c: RenderCluster, opts: RoutingOptions = {}): RoutingTable {
   const variants = [...c.variants].sort((a, b) => a.id - b.id);
   const variantById = new Map<number, RenderVariant>();
   for (const v of variants) {
@@ -149,7 +172,7 @@ export function computeRouting(c: RenderCluster): RoutingTable {
     if (seenHosts.has(hostname)) throw new Error(`duplicate domain ${hostname}`);
     seenHosts.add(hostname);
     const candidates = mergeInOrder(everyHost, byHost.get(hostname) ?? []);
-    const host = routeHost(hostname, candidates, variantById, tokens);
+    const host = routeHost(hostname, candidates, variantById, tokens, opts.health);
     if (host.total === 0) {
       warnings.push({ code: 'no-upstream', hostname, message: `no upstream is routed for ${hostname}` });
     } else if (!host.exact) {
@@ -211,12 +234,39 @@ function routeHost(
   hostname: string,
   candidates: RenderUpstream[],
   variantById: Map<number, RenderVariant>,
-  tokens: Map<RenderUpstream, string[]>,
+  allTokens: Map<RenderUpstream, string[]>,
+  health: HealthOf | undefined,
 ): HostRouting {
   // 2. active members win; if only draining ones are left they keep the traffic.
   const active = candidates.filter((u) => u.status === 'active');
   const drainingFallback = active.length === 0 && candidates.length > 0;
-  const selected = drainingFallback ? candidates : active;
+  let selected = drainingFallback ? candidates : active;
+  let tokens = allTokens;
+  let healthFallback: HealthFallback = null;
+  let servingDraining: number[] = [];
+  if (health) {
+    // 2b. with health: only healthy addresses; healthy draining members if no active one is.
+    const alive = new Map<RenderUpstream, string[]>();
+    for (const u of candidates) {
+      const ok = allTokens.get(u)!.filter((a) => health(u, a, hostname) !== 'unhealthy');
+      if (ok.length > 0) alive.set(u, ok);
+    }
+    const healthyActive = active.filter((u) => alive.has(u));
+    const healthyDraining = candidates.filter((u) => u.status === 'draining' && alive.has(u));
+    if (healthyActive.length > 0) {
+      selected = healthyActive;
+      tokens = alive;
+    } else if (healthyDraining.length > 0) {
+      selected = healthyDraining;
+      tokens = alive;
+      if (active.length > 0) {
+        healthFallback = 'draining';
+        servingDraining = healthyDraining.map((u) => u.id);
+      }
+    } else if (selected.length > 0) {
+      healthFallback = 'unhealthy';
+    }
+  }
 
   // 3. shares: variant weight share x upstream weight share within the variant x equal address split.
   const byVariant = new Map<number, RenderUpstream[]>();
@@ -284,7 +334,7 @@ function routeHost(
     fraction: counts[i]! / total,
   }));
   const list = entries.flatMap((e) => Array.from({ length: e.count }, () => e.value));
-  return { hostname, routedVariants, routedUpstreams, entries, list, total, exact, drainingFallback };
+  return { hostname, routedVariants, routedUpstreams, entries, list, total, exact, drainingFallback, healthFallback, servingDraining };
 }
 
 /** The exact shares as integers with no common factor (empty input gives []). */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveHere, type Serving } from '../../src/control-plane/launcher.js';
+import { localPaths, serveHere, stopLocalProxies, type Serving } from '../../src/control-plane/launcher.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'ownstack');
@@ -111,7 +111,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await serving?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
+  if (home) {
+    // The proxies outlive their control plane: stop them before the folder goes.
+    await stopLocalProxies(localPaths(home));
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 interface Cand {

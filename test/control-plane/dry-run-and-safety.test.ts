@@ -236,14 +236,14 @@ describe('members (legacy single-variant convenience)', () => {
 });
 
 describe('generation', () => {
-  test('a standby (weight 0) upstream leaves the rendered files and the generation alone; show and status list it', async () => {
-    // blue already routes api.example.com to my-rails-app; a weight-0 URL next to it changes no output.
+  test('a standby (weight 0) upstream leaves the rendered files alone; it is a new generation (the agents probe it); show and status list it', async () => {
+    // blue already routes api.example.com to my-rails-app; a weight-0 upstream next to it changes no file.
     const files = filesSnapshot();
     const gen = (await s.api('GET', '/api/clusters/api')).body.cluster.generation;
     const r = await s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', hostname: 'api.example.com', app: 'worker', weight: 0 });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(filesSnapshot()).toEqual(files);
-    expect((await s.api('GET', '/api/clusters/api')).body.cluster.generation).toBe(gen);
+    expect((await s.api('GET', '/api/clusters/api')).body.cluster.generation).toBe(gen + 1);
     const show = (await s.api('GET', '/api/clusters/api')).body;
     expect(show.upstreams.map((u: { app: string | null; weight: number }) => [u.app, u.weight])).toContainEqual(['worker', 0]);
     const status = (await s.api('GET', '/api/clusters/api/status')).body;
@@ -251,6 +251,6 @@ describe('generation', () => {
     // A routed change still moves it.
     expect((await s.api('PUT', '/api/clusters/api/members/worker/weight', { weight: 5 })).status).toBe(200);
     expect(s.file('clusters', 'api', 'proxy.env')).toContain('127.0.0.1:5001');
-    expect((await s.api('GET', '/api/clusters/api')).body.cluster.generation).toBe(gen + 1);
+    expect((await s.api('GET', '/api/clusters/api')).body.cluster.generation).toBe(gen + 2);
   });
 });

@@ -156,6 +156,32 @@ describe('every endpoint, happy path', () => {
     expect(after.body).toContain('id: 3\nevent: state\n');
   });
 
+  test('proxy agents: the config (at once, or after a long-poll) and a report', async () => {
+    const cfg = await call('agentConfig', '/api/clusters/shop/agent/config');
+    expect(cfg).toMatchObject({ schema: 1, cluster: 'shop', mode: 'caddy', command: null });
+    expect(cfg.input.domains.length).toBeGreaterThan(0);
+    // Nothing newer within the wait: 204.
+    const t0 = Date.now();
+    const none = await s.api('GET', `/api/clusters/shop/agent/config?after=${cfg.generation}&wait=1`);
+    expect(none.status).toBe(204);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    // A change wakes a waiting agent at once.
+    const waiting = s.api('GET', `/api/clusters/shop/agent/config?after=${cfg.generation}&wait=20`);
+    await new Promise((r) => setTimeout(r, 200));
+    const t1 = Date.now();
+    expect((await s.api('POST', '/api/clusters/shop/variants', { name: 'agent-probe', weight: 0 })).status).toBe(201);
+    const woke = await waiting;
+    expect(woke.status).toBe(200);
+    expect(woke.body.generation).toBe(cfg.generation + 1);
+    expect(Date.now() - t1).toBeLessThan(2_000);
+    const report = {
+      name: 'edge-1', cluster: 'shop', agent_version: '0.1.0', caddy_version: '2.6.2', host: 'proxy-host', public_address: '203.0.113.10', listen: '0.0.0.0:80',
+      instance_id: null, pid: 1234, proxy_pid: 1235, state: 'running', applied_generation: cfg.generation + 1, refused: null, healthz: 'ok', last_error: null, upstreams: [], fallbacks: [],
+    };
+    expect(await call('agentReport', '/api/clusters/shop/agent/report', report)).toEqual({ generation: cfg.generation + 1 });
+    await s.api('DELETE', '/api/clusters/shop/variants/agent-probe');
+  });
+
   test('destroy (last): removes the rows and the cluster folder', async () => {
     const c = await call('clusterDestroy', '/api/clusters/shop');
     expect(c.name).toBe('shop');

@@ -1,15 +1,13 @@
 // A small, bounded load generator for the proxy proofs and the benchmark: `concurrency` workers
 // send GETs round-robin over (proxy address, hostname) targets with the Host header, loopback
-// only, until `durationMs` passes or `maxRequests` were sent. Half the workers (keepAliveShare)
-// reuse one keep-alive connection each; the others open a new connection per request, so both
-// reused and new connections cross every reload. Every request is recorded (start, end, status,
-// body) so a test can ask "what did requests started after time T get?".
+// only, until `durationMs` passes or `maxRequests` were sent. A share of the workers
+// (keepAliveShare) reuse one keep-alive connection each; the others open a new connection per
+// request, so both reused and new connections cross every change. Every request is recorded
+// (start, end, status, body) so a test can ask "what did requests started after time T get?".
 //
-// Like every HTTP/1.1 client that pools connections (browsers, curl, Go's net/http), a GET that
-// fails on a REUSED keep-alive connection before any byte of a response arrived is retried once on
-// a new connection (RFC 9112 §9.3.1): a server may close an idle connection at any moment, and a
-// proxy reload does exactly that to its idle keep-alive connections. Those retries are counted
-// (`retried`); a failure on a new connection, or a second failure, is a failed request.
+// Like an application's HTTP client as configured by default (Node's http.Agent, most SDKs), it
+// never retries: a request that fails for any reason — a reset keep-alive connection included —
+// is a failed request.
 import { Agent, request } from 'node:http';
 
 export interface LoadTarget {
@@ -40,16 +38,14 @@ export interface Sample {
   keepAlive: boolean;
   /** The upstream that answered (its `x-member` response header), when it says. */
   member: string | null;
-  /** True when the first attempt failed on a reused idle connection and was retried (RFC 9112 §9.3.1). */
-  retried: boolean;
+  /** True when it went out on a reused keep-alive connection. */
+  reused: boolean;
 }
 
 export interface LoadResult {
   samples: Sample[];
   total: number;
   failed: Sample[];
-  /** Requests retried once after their reused keep-alive connection was closed under them. */
-  retried: number;
   durationMs: number;
 }
 
@@ -62,23 +58,19 @@ interface Attempt {
   body: string;
   error: string | null;
   member: string | null;
-  /** The request went out on a pooled connection and failed before any response byte. */
-  staleConnection: boolean;
+  reused: boolean;
 }
 
 function once(t: LoadTarget, path: string, agent: Agent | false, timeoutMs: number): Promise<Attempt> {
   return new Promise((resolve) => {
     let done = false;
-    let responded = false;
-    const finish = (v: Omit<Attempt, 'staleConnection' | 'member'> & { member?: string | null }) => {
+    const finish = (v: Omit<Attempt, 'reused' | 'member'> & { member?: string | null }) => {
       if (!done) {
         done = true;
-        const stale = v.error !== null && !responded && req.reusedSocket && /ECONNRESET|EPIPE|socket hang up/i.test(v.error);
-        resolve({ ...v, member: v.member ?? null, staleConnection: stale });
+        resolve({ ...v, member: v.member ?? null, reused: req.reusedSocket });
       }
     };
     const req = request({ host: t.address, port: t.port, path, method: 'GET', headers: { host: `${t.host}:${t.port}` }, agent, timeout: timeoutMs }, (res) => {
-      responded = true;
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -116,10 +108,8 @@ export function startLoad(opts: LoadOptions): { done: Promise<LoadResult>; stop(
       sent++;
       const target = next++ % opts.targets.length;
       const start = Date.now();
-      let r = await once(opts.targets[target]!, path, agent, timeoutMs);
-      const retried = r.staleConnection;
-      if (retried) r = await once(opts.targets[target]!, path, agent, timeoutMs);
-      samples.push({ start, end: Date.now(), target, status: r.status, body: r.body, error: r.error, keepAlive, member: r.member, retried });
+      const r = await once(opts.targets[target]!, path, agent, timeoutMs);
+      samples.push({ start, end: Date.now(), target, status: r.status, body: r.body, error: r.error, keepAlive, member: r.member, reused: r.reused });
     }
   };
 
@@ -139,7 +129,7 @@ export function startLoad(opts: LoadOptions): { done: Promise<LoadResult>; stop(
 
 export function summarise(samples: Sample[], durationMs: number): LoadResult {
   const failed = samples.filter((s) => s.error !== null || s.status !== 200);
-  return { samples, total: samples.length, failed, retried: samples.filter((s) => s.retried).length, durationMs };
+  return { samples, total: samples.length, failed, durationMs };
 }
 
 /** Samples of requests sent at or after `t` (ms since the epoch). */
@@ -151,6 +141,6 @@ export function sentAfter(samples: Sample[], t: number): Sample[] {
 export function describeFailures(failed: Sample[], max = 5): string {
   return failed
     .slice(0, max)
-    .map((s) => `${s.error ?? `HTTP ${s.status} ${s.body.trim().slice(0, 80)}`} (target ${s.target}, keep-alive ${s.keepAlive})`)
+    .map((s) => `${s.error ?? `HTTP ${s.status} ${s.body.trim().slice(0, 80)}`} (target ${s.target}, ${s.reused ? 'reused connection' : 'new connection'})`)
     .join('; ');
 }

@@ -215,7 +215,7 @@ export async function stopLocal(home: string): Promise<void> {
   const pids = new Set<number>(controlPlanePids(home));
   const info = serverInfo(home);
   if (info) pids.add(info.pid);
-  if (existsSync(localFiles(home).dir)) await ownstack(home, ['local', 'stop'], { timeoutMs: 40_000 }).catch(() => undefined);
+  if (existsSync(localFiles(home).dir)) await ownstack(home, ['local', 'stop', '--proxies'], { timeoutMs: 40_000 }).catch(() => undefined);
   for (const pid of [...pids, ...processesOf(home)]) {
     if (!pidAlive(pid)) continue;
     try {

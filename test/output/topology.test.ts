@@ -3,6 +3,7 @@ import { formatShare, renderTopology } from '../../src/output/topology.js';
 import { sampleStatus } from '../fixtures/contract.js';
 import type { ClusterStatus } from '../../src/api/schemas.js';
 import { ANSI, bufferIO, stripAnsi } from './fake-io.js';
+import { blankProxyStatus } from '../../src/control-plane/reconcile.js';
 
 describe('formatShare', () => {
   it.each([
@@ -74,7 +75,7 @@ describe('renderTopology', () => {
     const { io } = bufferIO(false);
     const s: ClusterStatus = {
       ...sampleStatus,
-      proxies: [{ index: 0, address: '127.0.0.1', port: 8081, state: 'not_installed', pid: null, healthz: 'unknown', generation_applied: null, last_error: null }],
+      proxies: [{ ...blankProxyStatus(0, '127.0.0.1', 8081), state: 'not_installed' }],
       proxy_note: 'Caddy is not installed: brew install caddy (or set OWNSTACK_CADDY)',
       hostnames: [],
       edge: { mode: 'cloudflare', records: [], reconciled_at: null, error: 'HTTP 403 from Cloudflare', note: null, targets: null },

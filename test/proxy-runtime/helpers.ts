@@ -1,9 +1,15 @@
-// Helpers for the proxy runtime tests: an in-process control plane driving real Caddy replicas
-// (loopback only), small variant servers, and a GET through a replica with a Host header.
+// Helpers for the proxy runtime tests: an in-process control plane whose proxies are real agents
+// (the built bin/ownstack) with real Caddy (loopback only), small variant servers, and a GET
+// through a proxy with a Host header.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer, request, type Agent, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createLocalProxyRuntime, type LocalProxyRuntime, type LocalProxyRuntimeOptions } from '../../src/proxy/runtime.js';
+import { join } from 'node:path';
+import { AgentRuntime } from '../../src/control-plane/agent-runtime.js';
+import { agentCommand, localPaths, stopLocalProxies } from '../../src/control-plane/launcher.js';
+import { LocalAgents } from '../../src/control-plane/local-agents.js';
+import type { ControlPlaneOptions } from '../../src/control-plane/server.js';
 import { startTestServer, tempHome, type TestServer } from '../control-plane/helpers.js';
 
 /** True when a `caddy` binary runs here (the Caddy tests skip otherwise; CI installs it). */
@@ -17,42 +23,58 @@ export function caddyInstalled(bin = 'caddy'): boolean {
 }
 
 export interface ProxyTestServer extends TestServer {
-  runtime: LocalProxyRuntime;
-  /** The runtime's log lines (starts, swaps, restarts, errors). */
+  /** The control plane's log lines (agents started, retired, edge changes). */
   runtimeLogs: string[];
-  /** Closes the control plane (and with it every replica). */
-  close(): Promise<void>;
-  /** Starts a fresh control plane + runtime on the same home (e.g. after a simulated crash). */
+  /** Closes the control plane; the proxies keep serving (stopProxies: them too). */
+  close(opts?: { stopProxies?: boolean }): Promise<void>;
+  /** A fresh control plane on the same home (e.g. after a simulated crash); it adopts the proxies. */
   restartFresh(): Promise<void>;
 }
 
-/** A control plane with the local proxy runtime, on a home of its own. */
+/** A control plane whose proxies are local agents (bin/ownstack proxy agent), on a home of its own. */
 export async function startProxyServer(opts: {
   portBase: number;
   edgeIntervalMs?: number;
   home?: string;
-  runtime?: Partial<LocalProxyRuntimeOptions>;
+  /** Extra environment for the agents (e.g. OWNSTACK_CADDY_BIN). */
+  agentEnv?: NodeJS.ProcessEnv;
+  restartDelayMs?: number;
+  extra?: Partial<ControlPlaneOptions>;
 }): Promise<ProxyTestServer> {
   const home = opts.home ?? tempHome();
   const runtimeLogs: string[] = [];
-  const makeRuntime = () =>
-    createLocalProxyRuntime({
-      localDir: `${home}/local`,
-      env: { PATH: process.env.PATH },
-      restartDelayMs: 500,
-      monitorIntervalMs: 200,
-      log: (l) => runtimeLogs.push(`${new Date().toISOString()} ${l}`),
-      ...opts.runtime,
+  const command = await agentCommand();
+  const paths = localPaths(home);
+  const log = (l: string) => runtimeLogs.push(`${new Date().toISOString()} ${l}`);
+  const runtime: ControlPlaneOptions['runtime'] = (deps) =>
+    new AgentRuntime({
+      store: deps.store,
+      fleet: deps.fleet,
+      log,
+      local: new LocalAgents({
+        localDir: paths.dir,
+        command,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OWNSTACK_HOME: home, ...opts.agentEnv },
+        log,
+        restartDelayMs: opts.restartDelayMs ?? 500,
+        heartbeat: '500ms',
+        onChange: deps.proxiesChanged,
+      }),
     });
-  let runtime = await makeRuntime();
-  const server = (await startTestServer({ home, runtime, proxyPortBase: opts.portBase, edgeIntervalMs: opts.edgeIntervalMs ?? 0 })) as ProxyTestServer;
-  server.runtime = runtime;
+  const server = (await startTestServer({ home, runtime, proxyPortBase: opts.portBase, edgeIntervalMs: opts.edgeIntervalMs ?? 0, ...opts.extra })) as ProxyTestServer;
+  // The local agents find their control plane through server.json, as they do under the launcher.
+  const announce = () => writeFileSync(paths.serverJson, `${JSON.stringify({ pid: process.pid, url: server.cp.url, port: server.cp.port })}\n`, { mode: 0o600 });
+  announce();
   server.runtimeLogs = runtimeLogs;
+  const innerClose = server.close.bind(server);
   const innerRestart = server.restart.bind(server);
+  server.close = async (o = {}) => {
+    await innerClose();
+    if (o.stopProxies !== false) await stopLocalProxies(paths);
+  };
   server.restartFresh = async () => {
-    runtime = await makeRuntime();
-    server.runtime = runtime;
     await innerRestart({ runtime });
+    announce();
   };
   return server;
 }

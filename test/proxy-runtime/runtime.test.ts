@@ -1,14 +1,13 @@
-// The local proxy runtime with real Caddy replicas, driven by an in-process control plane
-// (loopback only). Skipped when Caddy is not installed (CI installs it).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// The proxy runtime: every proxy is an agent (the built bin/ownstack proxy agent) running real Caddy
+// with dynamic upstreams, driven by an in-process control plane (loopback only). Skipped when Caddy
+// is not installed (CI installs it).
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { renderRow } from '../../src/control-plane/render.js';
-import { caddyReplicaEnv } from '../../src/proxy/runtime-caddy.js';
-import { isAlive } from '../../src/proxy/runtime-process.js';
-import { stopLeftoverProxies } from '../../src/proxy/runtime.js';
-import { validateCaddyfile } from '../../src/proxy/validate.js';
+import { isAlive, readPidFile } from '../../src/proxy/runtime-process.js';
+import { describeFailures, startLoad } from '../e2e-proxy/load.js';
 import { removeHome } from '../control-plane/helpers.js';
 import { blueGreenCluster, caddyInstalled, get, startProxyServer, startVariantServers, waitFor, type ProxyTestServer, type VariantServer } from './helpers.js';
 
@@ -18,12 +17,22 @@ const HOSTS = ['a.test', 'b.test'];
 
 let vs: { servers: VariantServer[]; byName: Record<string, VariantServer>; close(): Promise<void> };
 let srv: ProxyTestServer | undefined;
+let echo: Server;
+let echoAddr: string;
+let scratch: string;
 
 beforeAll(async () => {
   vs = await startVariantServers(['blue-1', 'blue-2', 'green-1', 'green-2']);
+  // Answers with the Host header it got (what a bridge sends).
+  echo = createServer((req, res) => res.end(`host=${req.headers.host}\n`));
+  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+  echoAddr = `127.0.0.1:${(echo.address() as { port: number }).port}`;
+  scratch = mkdtempSync(join(tmpdir(), 'ownstack-runtime-'));
 });
 afterAll(async () => {
   await vs?.close();
+  await new Promise<void>((r) => (echo ? echo.close(() => r()) : r()));
+  rmSync(scratch, { recursive: true, force: true });
 });
 afterEach(async () => {
   if (srv) {
@@ -33,8 +42,8 @@ afterEach(async () => {
   }
 });
 
-async function cluster(opts: { edgeIntervalMs?: number; restartDelayMs?: number } = {}): Promise<ProxyTestServer> {
-  srv = await startProxyServer({ portBase: PORT, edgeIntervalMs: opts.edgeIntervalMs, runtime: opts.restartDelayMs ? { restartDelayMs: opts.restartDelayMs } : {} });
+async function cluster(opts: { edgeIntervalMs?: number; agentEnv?: NodeJS.ProcessEnv } = {}): Promise<ProxyTestServer> {
+  srv = await startProxyServer({ portBase: PORT, edgeIntervalMs: opts.edgeIntervalMs, agentEnv: opts.agentEnv });
   await blueGreenCluster(srv, { name: 'web', hostnames: HOSTS, members: vs.servers });
   return srv;
 }
@@ -45,235 +54,173 @@ async function status(s: ProxyTestServer): Promise<any> {
   return r.body;
 }
 
-const clusterDir = (s: ProxyTestServer) => join(s.home, 'local', 'clusters', 'web');
+const dir = (s: ProxyTestServer, i: number) => join(s.home, 'local', 'clusters', 'web', `proxy-${i}`);
+const caddyPid = (s: ProxyTestServer, i: number) => readPidFile(join(dir(s, i), 'caddy.pid'));
+const agentPid = (s: ProxyTestServer, i: number) => readPidFile(join(dir(s, i), 'agent.pid'));
 
-describe.skipIf(!caddyInstalled())('the Caddy runtime', () => {
-  it('runs one Caddy per replica on its own loopback address, serving every hostname; status shows address, process, healthz and generation', async () => {
+describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
+  it('runs one agent and one Caddy per proxy on its own loopback address; status shows what each serves', async () => {
     const s = await cluster();
     const st = await status(s);
-    expect(st.proxy_note === null || /tcp_migrate_req/.test(st.proxy_note)).toBe(true);
+    expect(st.proxy_note).toBeNull();
     expect(st.proxies).toHaveLength(2);
     for (const [i, p] of st.proxies.entries()) {
-      expect(p).toMatchObject({ index: i, address: PROXIES[i], port: PORT, state: 'running', healthz: 'ok', generation_applied: st.generation, last_error: null });
-      expect(isAlive(p.pid)).toBe(true);
-      expect(readFileSync(join(clusterDir(s), `proxy-${i}.pid`), 'utf8').trim()).toBe(String(p.pid));
-      expect(existsSync(join(clusterDir(s), `proxy-${i}.g${st.generation}.json`))).toBe(true);
+      expect(p).toMatchObject({ index: i, name: `proxy-${i}`, address: PROXIES[i], port: PORT, listen: `${PROXIES[i]}:${PORT}`, state: 'running', healthz: 'ok', generation_applied: st.generation, last_error: null, lagging: false });
+      expect(p.caddy_version).toMatch(/^2\./);
+      expect(p.agent_version).toMatch(/^\d+\.\d+\.\d+/);
+      expect(Date.parse(p.last_seen)).toBeGreaterThan(Date.now() - 10_000);
+      expect(p.pid).toBe(caddyPid(s, i));
+      expect(isAlive(agentPid(s, i)!)).toBe(true);
+      // The last applied config is on the agent's own disk.
+      expect(JSON.parse(readFileSync(join(dir(s, i), 'applied.json'), 'utf8')).config.generation).toBe(st.generation);
     }
     for (const address of PROXIES) {
       for (const host of HOSTS) expect(await get(address, PORT, host)).toMatchObject({ status: 200, body: 'blue\n' });
       expect(await get(address, PORT, 'elsewhere.test', '/_cluster/healthz')).toMatchObject({ status: 200, body: 'ok' });
-      expect((await get(address, PORT, 'elsewhere.test')).status).toBe(421);
+      expect(await get(address, PORT, 'elsewhere.test')).toMatchObject({ status: 421 });
     }
-    // Only the current generation's config files are kept.
-    expect(readdirSync(clusterDir(s)).filter((f) => /^proxy-\d+\.g\d+\.json$/.test(f)).sort()).toEqual([`proxy-0.g${st.generation}.json`, `proxy-1.g${st.generation}.json`]);
+    // A hostname added later is served at once, with no reload.
+    const before = caddyPid(s, 0);
+    expect((await s.api('POST', '/api/clusters/web/domains', { hostname: 'c.test' })).status).toBe(201);
+    expect(await get(PROXIES[0]!, PORT, 'c.test')).toMatchObject({ status: 200, body: 'blue\n' });
+    expect(caddyPid(s, 0)).toBe(before);
   }, 60_000);
 
-  it('every config it runs passes `caddy validate` with the replica env', async () => {
+  it('a switch, a drain and a weight change only change the answers: the same Caddy, the same config, no connection closed', async () => {
     const s = await cluster();
-    // A URL upstream (bridge) and a --host-header upstream too, so bridges are rendered.
-    await s.api('POST', '/api/clusters/web/upstreams', { variant: 'green', url: `http://${vs.byName['green-1']!.addr}` });
-    await s.api('POST', '/api/clusters/web/upstreams', { variant: 'green', app: 'web-green-2', hostname: 'a.test', host_header: 'internal.test' });
-    const { Store } = await import('../../src/control-plane/store.js');
-    const { openDatabase } = await import('../../src/control-plane/db.js');
-    const db = openDatabase(join(s.home, 'local', 'state.db'));
-    try {
-      const store = new Store(db);
-      const row = store.clusterByName('web')!;
-      const rendered = renderRow(store, row);
-      expect(rendered.caddyfile).toMatch(/# bridge for upstream/);
-      const rc = { id: row.id, name: 'web', port: row.port, bridgeBasePort: row.bridge_base_port, proxyCount: 2, generation: row.generation, dir: clusterDir(s) };
-      for (const address of PROXIES) {
-        const v = await validateCaddyfile(rendered.caddyfile, caddyReplicaEnv({ rc, rendered }, { address }));
-        expect(v.ok, v.output).toBe(true);
-      }
-    } finally {
-      db.close();
-    }
-    // And the replicas run that generation.
-    const st = await status(s);
-    expect(st.proxies.map((p: any) => p.generation_applied)).toEqual([st.generation, st.generation]);
-  }, 60_000);
-
-  it('a change starts a new process with the new env and retires the old one once the new one serves', async () => {
-    const s = await cluster();
-    const before = await status(s);
-    const sw = await s.api('POST', '/api/clusters/web/switch', { to: 'green' });
-    expect(sw.status).toBe(200);
-    const after = await status(s);
-    expect(after.generation).toBe(before.generation + 1);
-    for (const [i, p] of after.proxies.entries()) {
-      expect(p.pid).not.toBe(before.proxies[i].pid);
-      expect(p.generation_applied).toBe(after.generation);
-      // The old process stopped listening before the API answered; it exits once idle.
-      await waitFor(`old pid ${before.proxies[i].pid} gone`, () => !isAlive(before.proxies[i].pid), 10_000);
-    }
-    for (const address of PROXIES) for (const host of HOSTS) expect((await get(address, PORT, host)).body).toBe('green\n');
-    // The replica env carried the new values (not Caddy's "config is unchanged").
-    const json = readFileSync(join(clusterDir(s), `proxy-0.g${after.generation}.json`), 'utf8');
-    expect(json).toContain(vs.byName['green-1']!.addr);
-    expect(json).not.toContain(vs.byName['blue-1']!.addr);
-    expect(json).toContain('"disabled":true'); // admin API off
-  }, 60_000);
-
-  it('a config a replica cannot start with keeps the old one serving: the API answers 500 failed, status shows the error, the next change retries', async () => {
-    const s = await cluster();
-    const before = await status(s);
-    const bridgePort = PORT + 1920;
-    const blocker: Server = createServer((_q, r) => r.end('blocker'));
-    await new Promise<void>((resolve) => blocker.listen(bridgePort, '127.0.0.2', () => resolve()));
-    try {
-      const add = await s.api('POST', '/api/clusters/web/upstreams', { variant: 'blue', url: `http://${vs.byName['blue-2']!.addr}` });
-      expect(add.status).toBe(500);
-      expect(add.body.error.code).toBe('failed');
-      expect(add.body.error.message).toMatch(/the change was saved, but the proxies did not apply it: .*proxy 127\.0\.0\.2:22000 did not take generation \d+: .*address already in use/);
-      expect(add.body.error.details).toMatchObject({ saved: true });
-      const st = await status(s);
-      expect(st.generation).toBe(before.generation + 1);
-      expect(st.proxies[0]).toMatchObject({ state: 'running', pid: before.proxies[0].pid, generation_applied: before.generation });
-      expect(st.proxies[0].last_error).toMatch(/not applied.*still serving generation/);
-      expect(st.proxies[1]).toMatchObject({ generation_applied: st.generation, last_error: null });
-      expect((await get('127.0.0.2', PORT, 'a.test')).body).toBe('blue\n');
-    } finally {
-      await new Promise<void>((r) => blocker.close(() => r()));
-    }
-    const retry = await s.api('POST', '/api/clusters/web/switch', { to: 'blue' });
-    expect(retry.status).toBe(200);
-    const fixed = await status(s);
-    expect(fixed.proxies.map((p: any) => [p.generation_applied, p.last_error])).toEqual([
-      [fixed.generation, null],
-      [fixed.generation, null],
-    ]);
-  }, 60_000);
-
-  it('a replica that dies is noticed and restarted; it stays `starting` for one health interval', async () => {
-    const s = await cluster();
-    const before = await status(s);
-    process.kill(before.proxies[1].pid, 'SIGKILL');
-    const down = await waitFor('replica 1 noticed dead', async () => {
-      const st = await status(s);
-      return st.proxies[1].state === 'failed' ? st : null;
-    });
-    expect(down.proxies[1]).toMatchObject({ pid: null, healthz: 'failing' });
-    // Either detector may see the death first: the exit handler (signal known) or the liveness check.
-    expect(down.proxies[1].last_error).toMatch(/(exited unexpectedly \(killed by SIGKILL\)|is gone \(the process ended\)).*restarting in/);
-    const back = await waitFor('replica 1 restarted', async () => {
-      const st = await status(s);
-      return st.proxies[1].pid && st.proxies[1].pid !== before.proxies[1].pid ? st : null;
-    });
-    expect(back.proxies[1].state).toBe('starting');
-    expect(back.proxies[1].generation_applied).toBe(back.generation);
-    await waitFor('replica 1 running', async () => (await status(s)).proxies[1].state === 'running', 5_000);
-    expect((await get('127.0.0.3', PORT, 'b.test')).body).toBe('blue\n');
-  }, 60_000);
-
-  it('replicas outlive a control plane that dies: the next one adopts them, keeps their generation and traffic never stops', async () => {
-    const s = await cluster();
-    const before = await status(s);
-    let failures = 0;
-    let requests = 0;
-    let stop = false;
-    const trickle = (async () => {
-      while (!stop) {
-        requests++;
-        const r = await get(PROXIES[requests % 2]!, PORT, HOSTS[requests % 2]!).catch(() => ({ status: 0, body: '' }));
-        if (r.status !== 200) failures++;
-        await new Promise((x) => setTimeout(x, 20));
-      }
-    })();
-    await new Promise((x) => setTimeout(x, 300));
-    // A crash: supervision ends, nothing is stopped.
-    await s.runtime.close({ stopProxies: false });
-    await s.restartFresh();
-    const after = await status(s);
-    await new Promise((x) => setTimeout(x, 500));
-    stop = true;
-    await trickle;
-    expect(after.proxies.map((p: any) => p.pid)).toEqual(before.proxies.map((p: any) => p.pid));
-    expect(after.proxies.map((p: any) => [p.state, p.generation_applied])).toEqual([
-      ['running', after.generation],
-      ['running', after.generation],
-    ]);
-    expect(s.runtimeLogs.join('\n')).toMatch(/adopted running replica pid/);
-    expect(requests).toBeGreaterThan(5);
-    expect(failures).toBe(0);
-  }, 60_000);
-
-  it('stopLeftoverProxies stops replicas a dead control plane left; destroying a cluster stops its replicas', async () => {
-    const s = await cluster();
-    const st = await status(s);
-    const pids = st.proxies.map((p: any) => p.pid as number);
-    await s.runtime.close({ stopProxies: false });
-    expect(pids.every(isAlive)).toBe(true);
-    expect(await stopLeftoverProxies(join(s.home, 'local'))).toBe(2);
-    expect(pids.some(isAlive)).toBe(false);
-    expect(readdirSync(clusterDir(s)).filter((f) => f.endsWith('.pid'))).toEqual([]);
-
-    await s.restartFresh();
-    const again = await status(s);
-    expect(again.proxies.map((p: any) => p.state)).toEqual(['running', 'running']);
-    const destroy = await s.api('DELETE', '/api/clusters/web');
-    expect(destroy.status).toBe(200);
-    await waitFor('replicas stopped', () => again.proxies.every((p: any) => !isAlive(p.pid)), 10_000);
-  }, 60_000);
-
-  it('refuses an address someone else listens on instead of sharing it', async () => {
-    const squatter: Server = createServer((_q, r) => r.end('squatter'));
-    await new Promise<void>((resolve) => squatter.listen(PORT, '127.0.0.3', () => resolve()));
-    try {
-      const s = await cluster({ restartDelayMs: 60_000 });
-      const st = await status(s);
-      expect(st.proxies[0]).toMatchObject({ state: 'running', healthz: 'ok' });
-      expect(st.proxies[1]).toMatchObject({ state: 'failed', pid: null, healthz: 'failing' });
-      expect(st.proxies[1].last_error).toMatch(/127\.0\.0\.3:22000 is already in use by another process/);
-      expect((await get('127.0.0.3', PORT, 'a.test')).body).toBe('squatter');
-    } finally {
-      await new Promise<void>((r) => squatter.close(() => r()));
-    }
-  }, 60_000);
-
-  it('shows each upstream address healthy or unhealthy as the proxies’ checks see it', async () => {
-    const s = await cluster();
-    await waitFor('all healthy', async () => (await status(s)).hostnames.every((h: any) => h.variants.every((v: any) => v.upstreams.every((u: any) => u.health === 'healthy'))), 5_000);
-    const victim = vs.byName['green-1']!;
-    await victim.kill();
-    try {
-      const st = await waitFor('green-1 unhealthy', async () => {
-        const x = await status(s);
-        return x.hostnames[0].variants[1].upstreams.find((u: any) => u.target === 'web-green-1').health === 'unhealthy' ? x : null;
-      }, 5_000);
-      // Standby variants are probed too: health is known before a switch.
-      const green = st.hostnames[1].variants.find((v: any) => v.name === 'green');
-      expect(green.routed).toBe(false);
-      expect(green.upstreams.map((u: any) => [u.target, u.addresses[0].health, u.health])).toEqual([
-        ['web-green-1', 'unhealthy', 'unhealthy'],
-        ['web-green-2', 'healthy', 'healthy'],
-      ]);
-    } finally {
-      await victim.revive();
-    }
-  }, 60_000);
-});
-
-describe.skipIf(!caddyInstalled())('the proxy → edge loop', () => {
-  it('drops a dead proxy from the dns_rr records, restores it when it is back, and never drops the last one', async () => {
-    const s = await cluster({ edgeIntervalMs: 200, restartDelayMs: 60_000 });
-    const zone = () => readFileSync(join(clusterDir(s), 'dns.zone'), 'utf8');
-    const has = (address: string) => HOSTS.every((h) => zone().includes(`${h}.\t60\tIN\tA\t${address}`));
-    await waitFor('both published', () => PROXIES.every(has), 5_000);
-    const st = await status(s);
-    process.kill(st.proxies[1].pid, 'SIGKILL');
-    await waitFor('127.0.0.3 dropped', () => !has('127.0.0.3') && has('127.0.0.2'), 5_000, 50);
-    // (The zone file is written just before the published set is recorded.)
-    await waitFor('status warns', async () => /127\.0\.0\.3:22000 is out of the dns_rr edge/.test((await status(s)).warnings.join('\n')), 2_000, 50);
-    // The last one stays even when it dies too.
-    process.kill(st.proxies[0].pid, 'SIGKILL');
-    await waitFor('replica 0 noticed dead', async () => (await status(s)).proxies[0].state === 'failed', 5_000);
-    await new Promise((r) => setTimeout(r, 600));
-    expect(has('127.0.0.2')).toBe(true);
-    expect(s.logs.join('\n')).toMatch(/edge loop: cluster web \(dns_rr\) now publishes 127\.0\.0\.2:22000; dropped 127\.0\.0\.3:22000/);
-    // A change starts them again (the restart delay is a minute here); both come back.
+    const pids = [caddyPid(s, 0), caddyPid(s, 1)];
+    const configs = [0, 1].map((i) => readFileSync(join(dir(s, i), 'caddy.json'), 'utf8'));
+    const load = startLoad({ targets: PROXIES.flatMap((address) => HOSTS.map((host) => ({ address, port: PORT, host }))), concurrency: 8, keepAliveShare: 1, durationMs: 20_000 });
+    const sent = Date.now();
+    expect((await s.api('POST', '/api/clusters/web/switch', { to: 'green' })).status).toBe(200);
+    await waitFor('green everywhere', async () => (await Promise.all(PROXIES.flatMap((a) => HOSTS.map((h) => get(a, PORT, h))))).every((r) => r.body === 'green\n'), 3_000, 50);
+    const flipMs = Date.now() - sent;
+    expect((await s.api('POST', '/api/clusters/web/members/web-green-1/drain', {})).status).toBe(200);
+    expect((await s.api('PUT', '/api/clusters/web/members/web-green-2/weight', { weight: 50 })).status).toBe(200);
+    expect((await s.api('POST', '/api/clusters/web/members/web-green-1/undrain', {})).status).toBe(200);
     expect((await s.api('POST', '/api/clusters/web/switch', { to: 'blue' })).status).toBe(200);
-    await waitFor('both back', () => PROXIES.every(has), 5_000, 50);
-    expect((await status(s)).edge.reconciled_at).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const r = await load.stop();
+    console.log(`runtime: switch visible after ${flipMs} ms; ${r.total} requests, ${r.failed.length} failed`);
+    expect(r.failed, describeFailures(r.failed)).toHaveLength(0);
+    expect(flipMs).toBeLessThan(3_000);
+    expect([caddyPid(s, 0), caddyPid(s, 1)]).toEqual(pids);
+    expect([0, 1].map((i) => readFileSync(join(dir(s, i), 'caddy.json'), 'utf8'))).toEqual(configs);
+  }, 60_000);
+
+  it('URL and Host-override upstreams go through bridges that send the right Host; adding one reloads Caddy in place', async () => {
+    const s = await cluster();
+    const before = caddyPid(s, 0);
+    expect((await s.api('POST', '/api/clusters/web/variants', { name: 'ext', weight: 0 })).status).toBe(201);
+    expect((await s.api('POST', '/api/clusters/web/upstreams', { variant: 'ext', hostname: 'a.test', url: `http://${echoAddr}` })).status).toBe(201);
+    expect((await s.api('POST', '/api/apps', { name: 'echo', addresses: [echoAddr] })).status).toBe(201);
+    expect((await s.api('POST', '/api/clusters/web/upstreams', { variant: 'ext', hostname: 'b.test', app: 'echo', host_header: 'internal.test' })).status).toBe(201);
+    expect((await s.api('POST', '/api/clusters/web/switch', { to: 'ext' })).status).toBe(200);
+    await waitFor('the bridges answer', async () => (await get(PROXIES[1]!, PORT, 'a.test')).body.startsWith('host='), 3_000, 50);
+    for (const address of PROXIES) {
+      expect((await get(address, PORT, 'a.test')).body).toBe(`host=${echoAddr}\n`);
+      expect((await get(address, PORT, 'b.test')).body).toBe('host=internal.test\n');
+    }
+    // In place: the same process.
+    expect(caddyPid(s, 0)).toBe(before);
+  }, 60_000);
+
+  it('a config a proxy refuses: the change fails, the old config keeps serving, status says why; the next change applies', async () => {
+    // A `caddy` that refuses to adapt while a marker file exists.
+    const marker = join(scratch, 'refuse');
+    const wrapper = join(scratch, 'caddy');
+    writeFileSync(wrapper, `#!/bin/sh\nif [ "$1" = adapt ] && [ -e "${marker}" ]; then echo "Error: refused by the test" >&2; exit 1; fi\nexec caddy "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const s = await cluster({ agentEnv: { OWNSTACK_CADDY_BIN: wrapper } });
+    const gen = (await status(s)).generation;
+    writeFileSync(marker, '');
+    const r = await s.api('POST', '/api/clusters/web/upstreams', { variant: 'green', hostname: 'a.test', url: `http://${echoAddr}` });
+    expect(r.status).toBe(500);
+    expect(r.body.error.code).toBe('failed');
+    expect(r.body.error.message).toMatch(/did not take generation \d+: caddy adapt refused the config: .*refused by the test.*it keeps serving generation/);
+    const st = await status(s);
+    expect(st.proxies.map((p: any) => p.generation_applied)).toEqual([gen, gen]);
+    expect(st.proxies[0].last_error).toMatch(/not applied: caddy adapt refused the config/);
+    expect(st.proxies[0].lagging).toBe(true);
+    expect((await get(PROXIES[0]!, PORT, 'a.test')).body).toBe('blue\n');
+    rmSync(marker);
+    expect((await s.api('POST', '/api/clusters/web/switch', { to: 'green' })).status).toBe(200);
+    const after = await status(s);
+    expect(after.proxies.map((p: any) => [p.generation_applied, p.last_error, p.lagging])).toEqual([
+      [after.generation, null, false],
+      [after.generation, null, false],
+    ]);
+  }, 60_000);
+
+  it('a proxy outlives its agent and its control plane: a killed agent is started again and adopts its Caddy; a restarted control plane adopts both', async () => {
+    const s = await cluster();
+    const caddy0 = caddyPid(s, 0)!;
+    const agent0 = agentPid(s, 0)!;
+    const load = startLoad({ targets: HOSTS.map((host) => ({ address: PROXIES[0]!, port: PORT, host })), concurrency: 4, keepAliveShare: 1, durationMs: 20_000 });
+    process.kill(agent0, 'SIGKILL');
+    await waitFor('a new agent', () => agentPid(s, 0) !== agent0 && isAlive(agentPid(s, 0)!), 10_000);
+    await waitFor('proxy-0 reports again', async () => (await status(s)).proxies[0].state === 'running', 10_000);
+    expect(caddyPid(s, 0)).toBe(caddy0);
+    const agents = [agentPid(s, 0), agentPid(s, 1)];
+    await s.restartFresh();
+    await waitFor('both report to the new control plane', async () => (await status(s)).proxies.every((p: any) => p.state === 'running' && p.healthz === 'ok'), 10_000);
+    expect([agentPid(s, 0), agentPid(s, 1)]).toEqual(agents);
+    expect(caddyPid(s, 0)).toBe(caddy0);
+    expect((await s.api('POST', '/api/clusters/web/switch', { to: 'green' })).status).toBe(200);
+    await waitFor('green', async () => (await get(PROXIES[0]!, PORT, 'a.test')).body === 'green\n', 3_000, 50);
+    const r = await load.stop();
+    console.log(`runtime: agent killed and control plane restarted: ${r.total} requests, ${r.failed.length} failed`);
+    // GETs wait out the agent's absence (Caddy retries a failed lookup for lb_try_duration).
+    expect(r.failed, describeFailures(r.failed)).toHaveLength(0);
+  }, 90_000);
+
+  it('a Caddy that dies is started again by its agent; the edge drops the proxy meanwhile and takes it back', async () => {
+    const s = await cluster({ edgeIntervalMs: 60_000 });
+    const zone = () => {
+      try {
+        return readFileSync(join(s.home, 'local', 'clusters', 'web', 'dns.zone'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await waitFor('both proxies published', () => zone().includes('127.0.0.2') && zone().includes('127.0.0.3'), 10_000);
+    const old = caddyPid(s, 1)!;
+    process.kill(old, 'SIGKILL');
+    // Heard at once, not at the next edge-loop period (60 s here).
+    await waitFor('proxy-1 leaves the zone', () => !zone().includes('127.0.0.3'), 5_000, 50);
+    await waitFor('Caddy started again', () => caddyPid(s, 1) !== old && isAlive(caddyPid(s, 1)!), 10_000);
+    await waitFor('proxy-1 back in the zone', () => zone().includes('127.0.0.3'), 10_000, 50);
+    expect(await get(PROXIES[1]!, PORT, 'a.test')).toMatchObject({ status: 200, body: 'blue\n' });
+  }, 60_000);
+
+  it('an agent started on a running one takes over without a gap; a restarted agent serves its last config from disk before it reaches a control plane', async () => {
+    const s = await cluster();
+    const load = startLoad({ targets: HOSTS.map((host) => ({ address: PROXIES[0]!, port: PORT, host })), concurrency: 4, keepAliveShare: 1, durationMs: 20_000 });
+    // The control plane goes away; the proxies keep serving.
+    await s.close({ stopProxies: false });
+    const caddy0 = caddyPid(s, 0)!;
+    // Kill both the agent and its Caddy: a host reboot.
+    process.kill(agentPid(s, 0)!, 'SIGKILL');
+    process.kill(caddy0, 'SIGKILL');
+    await waitFor('caddy gone', () => !isAlive(caddy0), 5_000);
+    const argv = readFileSync(`/proc/${agentPid(s, 1)}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const { spawn } = await import('node:child_process');
+    const again = spawn(argv[0]!, argv.slice(1).map((a) => a.replace('proxy-1', 'proxy-0').replace('127.0.0.3', '127.0.0.2').replace(/^1$/, '0')), { stdio: 'ignore', detached: true, env: { PATH: process.env.PATH, HOME: process.env.HOME, OWNSTACK_HOME: s.home } });
+    again.unref();
+    await waitFor('proxy-0 serves from disk with no control plane', async () => (await get(PROXIES[0]!, PORT, 'a.test').catch(() => null))?.body === 'blue\n', 15_000, 100);
+    const r = await load.stop();
+    console.log(`runtime: agent + Caddy killed with no control plane: ${r.total} requests (${r.failed.length} failed while nothing ran on 127.0.0.2)`);
+    expect(existsSync(join(dir(s, 0), 'applied.json'))).toBe(true);
+    srv = undefined;
+    await s.close();
+    removeHome(s.home);
+  }, 90_000);
+
+  it('destroy stops the agents and their Caddy and removes the folder', async () => {
+    const s = await cluster();
+    const pids = [agentPid(s, 0)!, agentPid(s, 1)!, caddyPid(s, 0)!, caddyPid(s, 1)!];
+    expect((await s.api('DELETE', '/api/clusters/web')).status).toBe(200);
+    await waitFor('all gone', () => pids.every((p) => !isAlive(p)), 25_000);
+    expect(existsSync(join(s.home, 'local', 'clusters', 'web'))).toBe(false);
   }, 60_000);
 });

@@ -1,27 +1,37 @@
 // local stop: SIGTERM the server named by server.json, wait (bounded), then SIGKILL. Idempotent.
+// The proxies keep serving unless --proxies.
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
 import { STOP_GRACE_MS, stopLocalControlPlane, type StopResult } from '../../control-plane/launcher.js';
 
-export type LocalStopOptions = Record<string, never>;
-
-export function parse(_raw: RawInput): LocalStopOptions {
-  return {};
+export interface LocalStopOptions {
+  proxies: boolean;
 }
 
-export async function run(_o: LocalStopOptions, ctx: Context): Promise<StopResult> {
-  return stopLocalControlPlane({ home: ctx.home, clock: ctx.clock });
+export function parse(raw: RawInput): LocalStopOptions {
+  return { proxies: Boolean(raw.opts.proxies) };
 }
 
-export function render(r: StopResult, ctx: Context): void {
+export async function run(o: LocalStopOptions, ctx: Context): Promise<StopResult> {
+  return stopLocalControlPlane({ home: ctx.home, clock: ctx.clock, proxies: o.proxies });
+}
+
+export function render(r: StopResult, ctx: Context, o: LocalStopOptions): void {
   if (ctx.globals.json) return printJson(ctx.io, r);
+  const proxies = `${r.stopped_proxies} ${r.stopped_proxies === 1 ? 'proxy' : 'proxies'}`;
   if (!r.was_running) {
-    ctx.notice('The local control plane is not running.');
+    if (o.proxies && !ctx.globals.quiet) ctx.io.out(successLine(ctx.io, `The local control plane is not running; stopped ${proxies}`));
+    else ctx.notice('The local control plane is not running.');
     return;
   }
   if (r.forced) ctx.notice(`note: it did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; sent SIGKILL`);
-  if (r.stopped_proxies > 0) ctx.notice(`stopped ${r.stopped_proxies} proxy ${r.stopped_proxies === 1 ? 'process' : 'processes'} left behind by an earlier server`);
-  if (!ctx.globals.quiet) ctx.io.out(successLine(ctx.io, `Stopped the local control plane (pid ${r.pid}, ${r.url}); its state stays on disk`));
+  if (ctx.globals.quiet) return;
+  ctx.io.out(
+    successLine(
+      ctx.io,
+      `Stopped the local control plane (pid ${r.pid}, ${r.url}); its state stays on disk${o.proxies ? ` and ${proxies} stopped` : '; the proxies keep serving (stop them with --proxies)'}`,
+    ),
+  );
 }

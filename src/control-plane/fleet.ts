@@ -1,0 +1,214 @@
+// The control plane's view of its proxies: every agent's last report (kept in the database, so a
+// restarted control plane still knows its proxies), the agents waiting for a new generation
+// (long-poll), and the mutations waiting for the agents to apply one.
+import { createHash, randomBytes } from 'node:crypto';
+import type { AgentReport } from '../api/agent.js';
+import { now, type Store } from './store.js';
+
+export interface ProxyRecord {
+  clusterId: number;
+  name: string;
+  /** A local replica's index, null for an agent on another host. */
+  localIndex: number | null;
+  report: AgentReport;
+  /** ms since the epoch of the last report. */
+  lastSeen: number;
+  registeredAt: string;
+}
+
+export interface FleetOptions {
+  /** A proxy whose reports stop for this long is lost (out of the edge). Default 15 s. */
+  heartbeatTimeoutMs?: number;
+  /** Called when a proxy's health or liveness changed (the edge should hear of it at once). */
+  onHealthChange?: (clusterId: number) => void;
+  clock?: () => number;
+}
+
+interface Row {
+  cluster_id: number;
+  name: string;
+  local_index: number | null;
+  report: string;
+  last_seen: string;
+  registered_at: string;
+}
+
+/** sha256 of a token, as stored. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** A new token: 32 random bytes, base64url. */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What a report says about serving, for change detection (heartbeats repeat it). */
+function healthKey(r: AgentReport): string {
+  return `${r.state}|${r.healthz}|${r.public_address}|${r.listen}|${r.instance_id ?? ''}`;
+}
+
+export class ProxyFleet {
+  readonly heartbeatTimeoutMs: number;
+  private readonly byCluster = new Map<number, Map<string, ProxyRecord>>();
+  private readonly generationWaiters = new Map<number, Set<() => void>>();
+  private readonly reportWaiters = new Map<number, Set<() => void>>();
+  private readonly lost = new Set<string>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly clock: () => number;
+  private isClosed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: FleetOptions = {},
+  ) {
+    this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
+    this.clock = opts.clock ?? Date.now;
+    for (const r of store.all<Row>('SELECT * FROM proxies')) {
+      this.put({ clusterId: r.cluster_id, name: r.name, localIndex: r.local_index, report: JSON.parse(r.report) as AgentReport, lastSeen: Date.parse(r.last_seen), registeredAt: r.registered_at });
+    }
+    // Liveness: a proxy that stops reporting is lost; the edge hears of it within a second.
+    this.timer = setInterval(() => this.checkLiveness(), 1_000);
+    this.timer.unref();
+  }
+
+  private put(p: ProxyRecord): void {
+    let m = this.byCluster.get(p.clusterId);
+    if (!m) this.byCluster.set(p.clusterId, (m = new Map()));
+    m.set(p.name, p);
+  }
+
+  /** The proxies of a cluster, local replicas first (by index), then by name. */
+  proxies(clusterId: number): ProxyRecord[] {
+    return [...(this.byCluster.get(clusterId)?.values() ?? [])].sort(
+      (a, b) => (a.localIndex ?? Infinity) - (b.localIndex ?? Infinity) || a.name.localeCompare(b.name),
+    );
+  }
+
+  /** True while a proxy's reports arrive within the heartbeat timeout. */
+  alive(p: ProxyRecord): boolean {
+    return this.clock() - p.lastSeen <= this.heartbeatTimeoutMs;
+  }
+
+  /** Records a report (registering the proxy on its first one). */
+  receive(clusterId: number, report: AgentReport, localIndex: number | null): ProxyRecord {
+    const t = this.clock();
+    const before = this.byCluster.get(clusterId)?.get(report.name);
+    const record: ProxyRecord = { clusterId, name: report.name, localIndex: localIndex ?? before?.localIndex ?? null, report, lastSeen: t, registeredAt: before?.registeredAt ?? new Date(t).toISOString() };
+    this.put(record);
+    this.store.run(
+      `INSERT INTO proxies (cluster_id, name, local_index, report, last_seen, registered_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (cluster_id, name) DO UPDATE SET local_index = excluded.local_index, report = excluded.report, last_seen = excluded.last_seen`,
+      clusterId,
+      report.name,
+      record.localIndex,
+      JSON.stringify(report),
+      new Date(t).toISOString(),
+      record.registeredAt,
+    );
+    const key = `${clusterId}/${report.name}`;
+    const wasLost = this.lost.delete(key);
+    if (!before || wasLost || healthKey(before.report) !== healthKey(report)) this.opts.onHealthChange?.(clusterId);
+    for (const wake of this.reportWaiters.get(clusterId) ?? []) wake();
+    return record;
+  }
+
+  /** Forgets a proxy (its agent was removed), or every proxy of a cluster. */
+  forget(clusterId: number, name?: string): void {
+    if (name === undefined) {
+      this.byCluster.delete(clusterId);
+      this.store.run('DELETE FROM proxies WHERE cluster_id = ?', clusterId);
+    } else {
+      this.byCluster.get(clusterId)?.delete(name);
+      this.store.run('DELETE FROM proxies WHERE cluster_id = ? AND name = ?', clusterId, name);
+    }
+    this.opts.onHealthChange?.(clusterId);
+  }
+
+  /** Wakes the agents of a cluster waiting for a new generation. */
+  notify(clusterId: number): void {
+    for (const wake of this.generationWaiters.get(clusterId) ?? []) wake();
+  }
+
+  /** Resolves when notify(clusterId) is called, after waitMs, or on abort. */
+  waitForChange(clusterId: number, waitMs: number, signal?: AbortSignal): Promise<void> {
+    return this.waitOn(this.generationWaiters, clusterId, waitMs, signal);
+  }
+
+  /** Resolves on the next report of a cluster's proxies, after waitMs, or on abort. */
+  waitForReport(clusterId: number, waitMs: number, signal?: AbortSignal): Promise<void> {
+    return this.waitOn(this.reportWaiters, clusterId, waitMs, signal);
+  }
+
+  /** True once close() was called: waits end at once. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  private waitOn(map: Map<number, Set<() => void>>, clusterId: number, waitMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      let set = map.get(clusterId);
+      if (!set) map.set(clusterId, (set = new Set()));
+      const s = set;
+      const done = () => {
+        clearTimeout(timer);
+        s.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      s.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private checkLiveness(): void {
+    for (const [clusterId, m] of this.byCluster) {
+      for (const p of m.values()) {
+        const key = `${clusterId}/${p.name}`;
+        if (!this.alive(p) && !this.lost.has(key)) {
+          this.lost.add(key);
+          this.opts.onHealthChange?.(clusterId);
+        }
+      }
+    }
+  }
+
+  close(): void {
+    this.isClosed = true;
+    clearInterval(this.timer);
+    for (const set of [...this.generationWaiters.values(), ...this.reportWaiters.values()]) for (const wake of [...set]) wake();
+  }
+}
+
+/** The name of the token the local replicas' agents use. */
+export const LOCAL_TOKEN_NAME = 'local replicas';
+
+/** Agent tokens: one per cluster and purpose, stored hashed, shown once. */
+export class AgentTokens {
+  constructor(private readonly store: Store) {}
+
+  /** Creates a token for a cluster's agents; returns the token (only now) and its id. */
+  create(clusterId: number, name: string): { id: number; token: string } {
+    const token = newToken();
+    const { lastInsertRowid } = this.store.run('INSERT INTO agent_tokens (cluster_id, kind, name, hash, created_at) VALUES (?, ?, ?, ?, ?)', clusterId, 'agent', name, tokenHash(token), now());
+    return { id: lastInsertRowid, token };
+  }
+
+  /** The cluster a (not revoked) agent token belongs to, or null; `local`: the local replicas' token. */
+  clusterOf(token: string): { clusterId: number; local: boolean } | null {
+    const row = this.store.get<{ cluster_id: number; name: string }>("SELECT cluster_id, name FROM agent_tokens WHERE hash = ? AND kind = 'agent' AND revoked_at IS NULL", tokenHash(token));
+    return row ? { clusterId: row.cluster_id, local: row.name === LOCAL_TOKEN_NAME } : null;
+  }
+
+  /** True when the token is a valid agent token of this cluster. */
+  valid(token: string, clusterId: number): boolean {
+    return this.clusterOf(token)?.clusterId === clusterId;
+  }
+
+  /** Records a token's use (at most once a minute per token, to spare the disk). */
+  touch(token: string): void {
+    this.store.run("UPDATE agent_tokens SET last_used_at = ? WHERE hash = ? AND (last_used_at IS NULL OR last_used_at < ?)", now(), tokenHash(token), new Date(Date.now() - 60_000).toISOString());
+  }
+}
