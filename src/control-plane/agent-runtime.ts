@@ -9,6 +9,7 @@ import type { proxyStatus } from '../api/schemas.js';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { HEALTHZ_PATH } from '../proxy/caddyfile.js';
+import { REFRESH_MS } from '../proxy/dynamic-caddyfile.js';
 import { probeHttp } from '../proxy/probe.js';
 import type { Rendered } from './render.js';
 import { blankProxyStatus, type ProxyRuntime, type RuntimeCluster } from './reconcile.js';
@@ -47,6 +48,8 @@ export interface AgentRuntimeOptions {
 const HEALTHZ_TIMEOUT_MS = 1_000;
 
 export class AgentRuntime implements ProxyRuntime {
+  /** Caddy caches each SRV answer this long (dynamic-caddyfile.ts). */
+  readonly settleMs = REFRESH_MS;
   private readonly tokens: AgentTokens;
   private readonly applyTimeoutMs: number;
 

@@ -352,9 +352,12 @@ export class LocalDeployRunner implements DeployRunner {
       await this.apply(job, log, c, app);
       return { kind: 'failed', app, error: `the proxies did not take the drain, so ${app} was not deployed: ${applied}` };
     }
-    if (this.drainGraceMs > 0) {
-      log.append(job.id, { type: 'log', app, message: `drained; waiting ${formatMs(this.drainGraceMs)} for requests in flight to finish` });
-      await this.clock.sleep(this.drainGraceMs, job.shutdown.signal);
+    // The proxies took the drain; their last answers naming it expire within settleMs, then the
+    // requests already in flight get the grace.
+    const wait = (this.deps.reconciler.runtime.settleMs ?? 0) + this.drainGraceMs;
+    if (wait > 0) {
+      log.append(job.id, { type: 'log', app, message: `drained; waiting ${formatMs(wait)} for requests in flight to finish` });
+      await this.clock.sleep(wait, job.shutdown.signal);
     }
     return { kind: 'drained', app, byJob: true };
   }
@@ -467,6 +470,8 @@ export class LocalDeployRunner implements DeployRunner {
     }
     const refused = await this.apply(job, log, c, app);
     if (refused !== null) log.append(job.id, { type: 'log', app, message: `warning: the proxies did not take the undrain yet (the next reconcile retries): ${refused}` });
+    // Done once every new request may reach it again.
+    else await this.clock.sleep(this.deps.reconciler.runtime.settleMs ?? 0, job.shutdown.signal).catch(() => undefined);
     return { kind: 'undrained', app };
   }
 

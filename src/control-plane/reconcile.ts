@@ -29,6 +29,8 @@ export interface RuntimeCluster {
 export interface ProxyRuntime {
   /** Make the proxies serve `rendered` (called after the files were written); resolves once they do. */
   apply(cluster: RuntimeCluster, rendered: Rendered): Promise<void>;
+  /** After apply resolves, how long until every new request follows the new routing (cached answers expire). */
+  readonly settleMs?: number;
   /** One entry per proxy. */
   status(cluster: RuntimeCluster): Promise<ProxyStatus[]>;
   /** Stop the cluster's proxies (destroy). */
