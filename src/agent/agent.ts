@@ -48,6 +48,8 @@ export interface AgentOptions {
   heartbeatMs: number;
   /** How long one config request may wait on the control plane. */
   pollWaitS: number;
+  /** First delay before a dead proxy process is started again (doubles per failure, at most 30 s). */
+  restartDelayMs: number;
   env: NodeJS.ProcessEnv;
   version: string;
   log: (line: string) => void;
@@ -378,7 +380,7 @@ export class Agent {
 
   private scheduleRestart(): void {
     if (this.stopped || this.restartTimer !== null) return;
-    const delay = backoffMs(this.restarts++);
+    const delay = Math.min(BACKOFF_MAX_MS, this.o.restartDelayMs * 2 ** this.restarts++);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       const run = this.chain.then(async () => {

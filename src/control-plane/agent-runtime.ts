@@ -118,6 +118,8 @@ export class AgentRuntime implements ProxyRuntime {
         );
       }
       const left = deadline - Date.now();
+      // Closing: nothing will report to this control plane any more (the proxies go on serving).
+      if (this.o.fleet.closed) throw new ProxyApplyError(`the control plane is closing; ${pending.map((e) => e.name).join(', ')} will get generation ${generation} from the next one`, false);
       if (left <= 0) {
         throw new ProxyApplyError(
           `${pending.map((e) => `proxy ${e.name} ${e.record ? `still serves generation ${e.record.report.applied_generation ?? 'none'}${e.record.report.last_error ? ` (${e.record.report.last_error})` : ''}` : 'has not reported yet'}`).join('; ')} ${this.applyTimeoutMs / 1000} s after generation ${generation} was published; it is flagged in \`cluster status\` and gets it when it can`,

@@ -1,6 +1,7 @@
-// The proxy → edge loop: every interval (60 s by default, OWNSTACK_EDGE_INTERVAL), for every
-// cluster with an edge, re-check each proxy replica's /_cluster/healthz (the runtime's status)
-// and republish the edge when the healthy set changed: a dead proxy leaves the dns_rr record set,
+// The proxy → edge loop: at once when a proxy's health or liveness changes (refresh, called by
+// the proxies' reports and their supervisor), and every interval as the reconciling backstop (60 s
+// by default, OWNSTACK_EDGE_INTERVAL), for every cluster with an edge, re-check each proxy's health
+// (the runtime's status) and republish the edge when the healthy set changed: a dead proxy leaves the dns_rr record set,
 // a recovered one comes back, and the last one is never dropped (chooseHealthyProxies). The work
 // is the reconciler's refreshEdge (serialised with every other reconcile of the cluster; it does
 // not re-apply proxy configs — the periodic reconcile retries those); this loop adds the cadence,
@@ -24,6 +25,8 @@ export interface EdgeLoop {
   readonly intervalMs: number;
   /** One pass over every cluster (a pass already running is joined, not doubled). */
   tick(): Promise<void>;
+  /** One cluster at once (a proxy's health changed). */
+  refresh(clusterId: number): Promise<void>;
   /** Stops the timer and waits for a pass in progress. */
   stop(): Promise<void>;
 }
@@ -108,9 +111,17 @@ export function startEdgeLoop(opts: EdgeLoopOptions): EdgeLoop {
     timer.unref();
   }
 
+  const refresh = async (id: number): Promise<void> => {
+    const c = store.clusterById(id);
+    if (stopped || !c || c.edge === 'none') return;
+    const warnings = await passOne(id).catch((err: Error) => [`cluster ${c.name}: ${err.message}`]);
+    if (!stopped) reportWarnings(id, c.name, warnings);
+  };
+
   return {
     intervalMs: opts.intervalMs,
     tick,
+    refresh,
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);

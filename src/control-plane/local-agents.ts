@@ -11,7 +11,7 @@ import type { RuntimeCluster } from './reconcile.js';
 
 export const MAX_RESTART_DELAY_MS = 30_000;
 /** What a local agent inherits from the control plane's environment (never credentials). */
-const AGENT_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'OWNSTACK_HOME', 'OWNSTACK_CADDY_BIN'];
+const AGENT_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'OWNSTACK_HOME', 'OWNSTACK_CADDY_BIN', 'OWNSTACK_PROXY_RESTART_DELAY'];
 
 export interface LocalAgentsOptions {
   /** $OWNSTACK_HOME/local */

@@ -10,7 +10,7 @@ import { openDatabase } from './db.js';
 import { DeployLog, DeployService, type DeployRunner } from './deploys.js';
 import type { DeployRunnerDeps } from './deploy-runner.js';
 import { createRequestHandler } from './http.js';
-import { startEdgeLoop } from './edge-loop.js';
+import { startEdgeLoop, type EdgeLoop } from './edge-loop.js';
 import { IdempotencyStore } from './idempotency.js';
 import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './reconcile.js';
 import { Service } from './service.js';
@@ -95,17 +95,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const db = openDatabase(join(localDir, 'state.db'));
   const store = new Store(db);
   const service = new Service(store, { listenBase: opts.proxyPortBase });
-  // The edge hears of a proxy's health change at once; the edge loop stays the backstop.
-  let reconciler: Reconciler | undefined;
+  // The edge hears of a proxy's health change at once (the edge loop's refresh); its period stays the backstop.
+  let edgeLoop: EdgeLoop | undefined;
   const proxiesChanged = (clusterId: number) => {
-    reconciler?.refreshEdge(clusterId).then(
-      (warnings) => warnings.forEach((w) => log(`edge: ${w}`)),
-      (err: Error) => log(`edge refresh failed: ${err.message}`),
-    );
+    edgeLoop?.refresh(clusterId).catch((err: Error) => log(`edge refresh failed: ${err.message}`));
   };
   const fleet = new ProxyFleet(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, onHealthChange: proxiesChanged });
   const runtime = typeof opts.runtime === 'function' ? opts.runtime({ store, fleet, proxiesChanged }) : (opts.runtime ?? noopRuntime);
-  reconciler = new Reconciler(store, localDir, runtime, log, (id) => fleet.notify(id));
+  const reconciler = new Reconciler(store, localDir, runtime, log, (id) => fleet.notify(id));
   service.onRender = (id, rendered) => reconciler.remember(id, rendered);
   service.recallRender = (id) => reconciler.recall(id);
   const deployLog = new DeployLog(store);
@@ -178,7 +175,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     timer.unref();
   }
   // Issue 4: the proxy → edge loop (drops dead proxies from the edge, restores recovered ones).
-  const edgeLoop = startEdgeLoop({ store, reconciler, intervalMs: opts.edgeIntervalMs ?? 0, log });
+  edgeLoop = startEdgeLoop({ store, reconciler, intervalMs: opts.edgeIntervalMs ?? 0, log });
+  const loop = edgeLoop;
 
   let closing: Promise<void> | undefined;
   const srv = server;
@@ -196,7 +194,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
           srv.close(() => resolve());
           srv.closeIdleConnections();
         });
-        await edgeLoop.stop();
+        await loop.stop();
         await reconciler.idle();
         await deployRunner?.close?.();
         // Stops supervising; the proxies keep serving (`local stop --proxies` stops them).

@@ -170,6 +170,7 @@ export async function run(o: AgentCommandOptions, ctx: Context): Promise<AgentRu
     tokenFile: resolve(o.tokenFile),
     heartbeatMs: o.heartbeat,
     pollWaitS: 20,
+    restartDelayMs: restartDelayFrom(ctx.env),
     env: ctx.env,
     version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',
     log,
@@ -181,6 +182,14 @@ export async function run(o: AgentCommandOptions, ctx: Context): Promise<AgentRu
   log(`${signal}: ${stopProxy ? 'stopping the proxy (requests in flight finish)' : 'leaving the proxy to the next agent'}`);
   await agent.stop({ proxy: stopProxy });
   return { cluster: o.cluster, name, signal, proxy_stopped: stopProxy };
+}
+
+/** OWNSTACK_PROXY_RESTART_DELAY (default 500ms): how soon a dead Caddy is started again. */
+function restartDelayFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.OWNSTACK_PROXY_RESTART_DELAY?.trim();
+  if (!raw) return 500;
+  if (!checkDuration(raw).ok) throw new UsageError(`invalid OWNSTACK_PROXY_RESTART_DELAY "${raw}": a duration such as 500ms or 5s`);
+  return parseDuration(raw);
 }
 
 /** Resolves with the signal that ends the agent (Ctrl-C arrives as the context's abort). */
