@@ -527,6 +527,7 @@ export interface StopResult {
   url: string | null;
   /** True when SIGTERM was not enough and SIGKILL ended it. */
   forced: boolean;
+  /** Proxy replicas that ran before and are gone now: the server's own, and any an earlier server left. */
   stopped_proxies: number;
 }
 
@@ -537,6 +538,12 @@ export interface StopResult {
 export async function stopLeftoverProxies(paths: LocalPaths): Promise<number> {
   const { stopLeftoverProxies: stop } = await import('../proxy/runtime.js');
   return stop(paths.dir);
+}
+
+/** The pids of the proxy replicas running for this home (see runningProxyPids in src/proxy/runtime.ts). */
+async function runningProxies(paths: LocalPaths): Promise<number[]> {
+  const { runningProxyPids } = await import('../proxy/runtime.js');
+  return runningProxyPids(paths.dir);
 }
 
 async function waitForExit(pid: number, clock: Clock, ms: number): Promise<boolean> {
@@ -558,7 +565,9 @@ export async function stopLocalControlPlane(opts: { home: string; clock: Clock; 
   if (!existsSync(paths.dir)) return none;
   return withStartLock(paths, opts.clock, async () => {
     const info = readServerInfo(paths);
-    let result = none;
+    let result = { ...none };
+    // Counted before: a server stopped by SIGTERM stops its own proxies, which leaves none over.
+    const proxiesBefore = await runningProxies(paths);
     if (info && isAlive(info.pid)) {
       const health = await probeHealth(info.url);
       // Never signal a stranger that reused the pid of a server long gone.
@@ -585,7 +594,8 @@ export async function stopLocalControlPlane(opts: { home: string; clock: Clock; 
       }
     }
     removeServerInfo(paths, info?.pid);
-    result.stopped_proxies = await stopLeftoverProxies(paths);
+    const leftovers = await stopLeftoverProxies(paths);
+    result.stopped_proxies = Math.max(leftovers, proxiesBefore.filter((pid) => !isAlive(pid)).length);
     return result;
   });
 }

@@ -841,6 +841,26 @@ async function stopLeftoversIn(dir: string): Promise<number> {
   return stopped;
 }
 
+/** The pids of the live proxy replicas recorded under `$OWNSTACK_HOME/local/clusters/*` that are provably ours. */
+export function runningProxyPids(localDir: string): number[] {
+  const root = join(localDir, 'clusters');
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const pids = new Set<number>();
+  for (const name of names) {
+    const dir = join(root, name);
+    for (const { index, path } of pidFiles(dir)) {
+      const pid = readPidFile(path);
+      if (pid !== null && isAlive(pid) && looksLikeOurReplica(pid, dir, index)) pids.add(pid);
+    }
+  }
+  return [...pids];
+}
+
 /**
  * Stops every proxy replica recorded under `$OWNSTACK_HOME/local/clusters/*` (e.g. left running by a
  * control plane killed with SIGKILL). Only processes that are provably ours are signalled.

@@ -17,11 +17,13 @@ export async function run(_o: LocalStopOptions, ctx: Context): Promise<StopResul
 
 export function render(r: StopResult, ctx: Context): void {
   if (ctx.globals.json) return printJson(ctx.io, r);
+  const proxies = `${r.stopped_proxies} proxy ${r.stopped_proxies === 1 ? 'process' : 'processes'}`;
   if (!r.was_running) {
     ctx.notice('The local control plane is not running.');
+    if (r.stopped_proxies > 0) ctx.notice(`stopped ${proxies} left behind by an earlier server`);
     return;
   }
   if (r.forced) ctx.notice(`note: it did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; sent SIGKILL`);
-  if (r.stopped_proxies > 0) ctx.notice(`stopped ${r.stopped_proxies} proxy ${r.stopped_proxies === 1 ? 'process' : 'processes'} left behind by an earlier server`);
-  if (!ctx.globals.quiet) ctx.io.out(successLine(ctx.io, `Stopped the local control plane (pid ${r.pid}, ${r.url}); its state stays on disk`));
+  const what = r.stopped_proxies > 0 ? ` and ${proxies}` : '';
+  if (!ctx.globals.quiet) ctx.io.out(successLine(ctx.io, `Stopped the local control plane (pid ${r.pid}, ${r.url})${what}; its state stays on disk`));
 }
