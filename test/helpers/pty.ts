@@ -6,6 +6,8 @@ import { cleanEnv, ownstackCommand, ROOT } from './e2e.js';
 
 export interface PtyResult {
   exitCode: number;
+  /** The bytes the terminal got, as they came (ANSI codes included). */
+  raw: string;
   /** Everything the terminal showed (stdout and stderr interleaved, typed input echoed), ANSI codes removed, CR LF → LF. */
   screen: string;
 }
@@ -47,7 +49,7 @@ export async function ownstackInPty(home: string, argv: string[], opts: { env?: 
     child.on('close', (code) => {
       clearTimeout(timer);
       child.stdin.destroy();
-      resolve({ exitCode: code ?? -1, screen: screen() });
+      resolve({ exitCode: code ?? -1, raw, screen: screen() });
     });
   });
 }
