@@ -44,7 +44,7 @@ export async function ownstackInPty(home: string, argv: string[], opts: { env?: 
     child.stderr.on('data', onOutput);
     child.on('error', (err) => {
       clearTimeout(timer);
-      reject(err);
+      reject((err as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('script (util-linux) is missing: apt-get install -y bsdutils') : err);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
