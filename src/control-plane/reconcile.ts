@@ -83,6 +83,8 @@ export class Reconciler {
     readonly localDir: string,
     readonly runtime: ProxyRuntime,
     private readonly log: (line: string) => void,
+    /** The control plane's environment: the edge drivers' knobs (OWNSTACK_CLOUDFLARE_API_URL, the test endpoint override). */
+    readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   clusterDir(name: string): string {
@@ -118,7 +120,7 @@ export class Reconciler {
     const driver = createEdgeDriver(
       { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
       // Issue 7: env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
-      { clusterDir: this.clusterDir(c.name), env: process.env, logger, ...rest },
+      { clusterDir: this.clusterDir(c.name), env: this.env, logger, ...rest },
     );
     return skipWildcards(driver);
   }
