@@ -108,7 +108,7 @@ export const MAX_JSON_DEPTH = 16;
 export function createRequestHandler(deps: HttpDeps): { listener: (req: IncomingMessage, res: ServerResponse) => void; close(): void } {
   const compiled = compile();
   const handlers = buildHandlers(deps);
-  const streams = new Set<() => void>();
+  const streams = new Set<(shutdown?: boolean) => void>();
   const tokenDigest = sha256(deps.token);
   const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
   const ctxStreams = { streams, maxStreams: limits.eventStreams };
@@ -286,7 +286,8 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
   return {
     listener,
     close() {
-      for (const end of streams) end();
+      // Shutting down: end every stream and let go of its socket (a client may hold it open).
+      for (const end of streams) end(true);
       streams.clear();
     },
   };
@@ -618,7 +619,7 @@ async function destroyCluster(deps: HttpDeps, ref: string, withProxy: boolean, d
 }
 
 /** GET …/deploys/:id/events: recorded events after `after`, then live ones until the job finishes. */
-type EventResponse = ServerResponse & { streams: Set<() => void>; maxStreams: number };
+type EventResponse = ServerResponse & { streams: Set<(shutdown?: boolean) => void>; maxStreams: number };
 
 async function streamEvents(deps: HttpDeps, ctx: Ctx, req: IncomingMessage, res: EventResponse): Promise<void> {
   const job = deps.deploys.resolve(ctx.params.cluster!, ctx.params.id!);
@@ -637,17 +638,19 @@ async function streamEvents(deps: HttpDeps, ctx: Ctx, req: IncomingMessage, res:
   }
   let last = afterRaw === null ? 0 : Number(afterRaw);
   const log = deps.deploys.log;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  // connection: close — the socket goes with the stream, so a shutdown never waits for it to idle out.
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'close', 'x-accel-buffering': 'no' });
   res.flushHeaders();
   await new Promise<void>((resolve) => {
     let done = false;
-    const finish = (): void => {
+    const finish = (shutdown = false): void => {
       if (done) return;
       done = true;
       unsubscribe();
       clearInterval(heartbeat);
       res.streams.delete(finish);
       res.end();
+      if (shutdown) res.destroy();
       resolve();
     };
     const flush = (): void => {
@@ -663,7 +666,8 @@ async function streamEvents(deps: HttpDeps, ctx: Ctx, req: IncomingMessage, res:
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
     res.streams.add(finish);
-    req.on('close', finish);
+    // The response's close: the request's own 'close' has already fired once its (empty) body was read.
+    res.on('close', () => finish());
     flush();
   });
 }
