@@ -65,14 +65,15 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-// Text for a raw value: strings as written, other values as JSON.
+// Text for a raw value: strings as written, other values as JSON. Never throws: a value too
+// deeply nested (or cyclic) to serialise is described instead.
 function displayValue(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? typeof value;
   } catch {
-    return String(value);
+    return Array.isArray(value) ? '(an array too deeply nested to show)' : `(${typeof value} that cannot be shown)`;
   }
 }
 
