@@ -10,10 +10,12 @@ import {
   awsRegionSchema,
   cloudflareTokenSchema,
   cloudflareZoneIdSchema,
+  tsigSecretSchema,
   clusterNameSchema,
   durationSchema,
   healthPathSchema,
   hostnameSchema,
+  isSecret,
   proxyCountSchema,
   upstreamUrlSchema,
   variantNameSchema,
@@ -81,7 +83,8 @@ const INPUT_RULES = new Map<z.ZodType, Json>([
   [healthPathSchema, { description: 'The member health-check path: starts with /, printable ASCII, no fragment (a query is allowed)', examples: ['/', '/up'] }],
   [addressSchema, { description: 'An address the app listens on: host:port (IPv4, [IPv6] or a DNS name; the port is required)', examples: ['10.0.0.11:5000'] }],
   [cloudflareZoneIdSchema, { description: 'Cloudflare zone id: 32 hexadecimal characters', pattern: '^[0-9a-fA-F]{32}$' }],
-  [cloudflareTokenSchema, { description: 'Cloudflare API token (write-only: responses show it masked)', writeOnly: true }],
+  [cloudflareTokenSchema, { description: 'Cloudflare API token (write-only: responses show it masked)' }],
+  [tsigSecretSchema, { description: 'The TSIG key secret, base64 (write-only: never returned, never shown in an error)' }],
   [albTargetGroupArnSchema, { description: 'arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<16 hex digits>' }],
   [awsRegionSchema, { description: "AWS region; must match the target group ARN's region", examples: ['eu-west-1'] }],
   [upstreamAddRequest, { description: 'Exactly one of `url` (an external upstream) or `app` (an OwnStack app). `hostname` null: every hostname of the cluster, including ones added later.' }],
@@ -95,6 +98,8 @@ function annotate(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
     if ('anyOf' in rules) for (const k of ['type', 'minimum', 'maximum', 'anyOf', 'oneOf']) delete ctx.jsonSchema[k];
     Object.assign(ctx.jsonSchema, rules);
   }
+  // A secret field is sent, never answered.
+  if (isSecret(ctx.zodSchema as z.ZodType)) ctx.jsonSchema.writeOnly = true;
   const def = (ctx.zodSchema as { _zod?: { def?: { type?: string; defaultValue?: unknown } } })._zod?.def;
   if (def?.type === 'default' && !('default' in ctx.jsonSchema)) ctx.jsonSchema.default = def.defaultValue;
 }

@@ -16,6 +16,7 @@ import {
   weightSchema,
   cloudflareZoneIdSchema,
   cloudflareTokenSchema,
+  tsigSecretSchema,
   albTargetGroupArnSchema,
   awsRegionSchema,
   regionFromArn,
@@ -53,7 +54,7 @@ export const clusterCreateRequest = z
         dns_server: z.string().optional(),
         dns_zone: hostnameSchema.optional(),
         dns_tsig_name: z.string().optional(),
-        dns_tsig_secret: z.string().optional(),
+        dns_tsig_secret: tsigSecretSchema.optional(),
         dns_tsig_algorithm: z.string().optional(),
         cloudflare_base_url: z.string().optional(),
         aws_endpoint: z.string().optional(),
@@ -73,10 +74,9 @@ export const clusterCreateRequest = z
     const need = (key: keyof typeof ec, rule: string) => {
       if (!ec[key]) ctx.addIssue({ code: 'custom', path: ['edge_config', key], message: rule, input: '' });
     };
+    // The issue's value is shown (or hidden, for a secret field) from the request itself.
     const forbid = (keys: (keyof typeof ec)[], mode: string) => {
-      for (const k of keys)
-        if (ec[k] !== undefined)
-          ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to edge ${mode}, not ${v.edge}`, input: k.includes('token') || k.includes('secret') ? '(hidden)' : String(ec[k]) });
+      for (const k of keys) if (ec[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to edge ${mode}, not ${v.edge}`, input: undefined });
     };
     if (v.edge === 'cloudflare') {
       need('cloudflare_api_token', 'edge cloudflare needs an API token');

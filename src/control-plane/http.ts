@@ -5,8 +5,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { routes, type RouteName, type Route } from '../api/routes.js';
-import type { ErrorBody } from '../api/schemas.js';
-import { issuePath, issueToDetails } from '../inputs/parse.js';
+import { clusterCreateRequest, type ErrorBody } from '../api/schemas.js';
+import { issuePath, issueToDetails, secretFieldsOf } from '../inputs/parse.js';
+import { secretValues } from '../inputs/secret.js';
 import type { DeployService } from './deploys.js';
 import { FINISHED_STATES } from './deploys.js';
 import { HttpError, invalid } from './http-error.js';
@@ -453,7 +454,8 @@ function validateBody(schema: z.ZodType, raw: unknown): unknown {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
-  const all = issues.map((issue) => issueToDetails(issue, issuePath(issue) || 'body', raw));
+  const secrets = secretFieldsOf(schema);
+  const all = issues.map((issue) => issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
   const first = all[0]!;
   throw new HttpError(400, {
     ...first,
@@ -541,12 +543,13 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
 
 /** Create-time check of the edge settings: the driver's verify() (credentials, zone, target group, folder). */
 async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'dns_rr' | 'cloudflare' | 'aws_alb' | 'none'; edge_config: Record<string, unknown> }): Promise<void> {
-  const { EdgeError, EDGE_SECRET_KEYS, redact } = await import('../edge/index.js');
+  const { EdgeError, redact } = await import('../edge/index.js');
   // The driver's last warning (already redacted by the driver) explains a timeout: "no answer"
   // alone would leave the cause in server.log only.
   let lastWarning: string | null = null;
   const logger = { info: () => undefined, warn: (m: string) => void (lastWarning = m.replace(/; retrying in \d+ ms$/, '')) };
-  const secrets = EDGE_SECRET_KEYS.map((k) => body.edge_config[k]).filter((v): v is string => typeof v === 'string');
+  // The request's secret fields, as the schema marks them: none may reach a message.
+  const secrets = secretValues(body, secretFieldsOf(clusterCreateRequest));
   const timeouts = new WeakSet<Error>();
   const timedOut = (message: string, hint: string): Error => {
     const err = new EdgeError(message, 'unavailable', hint);

@@ -18,9 +18,6 @@ export type { DnsChanges, DnsProvider } from './dns-rr.js';
 export * from './types.js';
 export { createAwsAlbDriver, createCloudflareDriver, createDnsRrDriver, createNoneDriver, createRfc2136Provider, createZonefileProvider };
 
-/** edge_config keys that hold secrets: shown only through maskSecret. */
-export const EDGE_SECRET_KEYS = ['cloudflare_api_token', 'dns_tsig_secret'] as const;
-
 const url = (key: string) => z.url({ error: `${key} must be an http(s) URL` });
 
 // Credentials and ids use the same input schemas as the CLI and the server (src/inputs/edge.ts).

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { type ErrorDetails, UsageError } from '../errors.js';
 import { fixOfIssue } from './check-result.js';
+import { isSecretPath, secretPaths } from './secret.js';
 
 // zod's JIT compiles a parser (new Function) for each object schema on its first parse. A CLI process
 // parses a schema once or twice, where the interpreter is cheaper: measured by `npm run bench`,
@@ -11,9 +12,13 @@ z.config({ jitless: true });
 
 const HIDDEN = '(hidden)';
 
-/** True when a path or field names a secret whose value must never be echoed. */
-export function isSecretField(pathOrField: string): boolean {
-  return /token/i.test(pathOrField);
+const secretsOf = new WeakMap<z.ZodType, Set<string>>();
+
+/** The secret fields of a schema (marked with secret() where they are defined), cached. */
+export function secretFieldsOf(schema: z.ZodType): ReadonlySet<string> {
+  let paths = secretsOf.get(schema);
+  if (!paths) secretsOf.set(schema, (paths = secretPaths(schema)));
+  return paths;
 }
 
 /** The dot-joined issue path (`health.timeout`); the root is ''. */
@@ -28,9 +33,12 @@ export function flagForPath(path: string, flags: Record<string, string>): string
   return path === '' ? '<value>' : `--${path.replace(/[_.]/g, '-')}`;
 }
 
-/** Error details for one issue: `field` is how the user named it (flag or JSON field), `raw` the whole input. */
-export function issueToDetails(issue: z.core.$ZodIssue, field: string, raw: unknown): ErrorDetails {
-  const secret = isSecretField(issuePath(issue)) || isSecretField(field);
+/**
+ * Error details for one issue: `field` is how the user named it (flag or JSON field), `raw` the
+ * whole input, `secrets` the secret fields of the schema (secretFieldsOf): their values never show.
+ */
+export function issueToDetails(issue: z.core.$ZodIssue, field: string, raw: unknown, secrets: ReadonlySet<string>): ErrorDetails {
+  const secret = isSecretPath(issue.path, secrets);
   const value = valueAt(raw, issue.path);
   const shown = value === undefined ? undefined : secret ? HIDDEN : displayValue(value);
   const rule = ruleOf(issue, value);
@@ -51,7 +59,7 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, flags: 
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue === undefined) throw new UsageError('invalid input');
-  const details = issueToDetails(issue, flagForPath(issuePath(issue), flags), raw);
+  const details = issueToDetails(issue, flagForPath(issuePath(issue), flags), raw, secretFieldsOf(schema));
   throw new UsageError(details.message, { details });
 }
 
