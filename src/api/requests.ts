@@ -21,6 +21,8 @@ import {
   awsRegionSchema,
   regionFromArn,
   parseDuration,
+  MAX_APP_ADDRESSES,
+  MAX_HOSTNAMES_PER_CLUSTER,
 } from '../inputs/index.js';
 
 export const memberStatus = z.enum(['active', 'draining']);
@@ -33,7 +35,7 @@ const dryRun = z.boolean().optional().default(false);
 export const clusterCreateRequest = z
   .object({
     name: clusterNameSchema,
-    hostnames: z.array(hostnameSchema).default([]),
+    hostnames: z.array(hostnameSchema).max(MAX_HOSTNAMES_PER_CLUSTER, { error: `a cluster has at most ${MAX_HOSTNAMES_PER_CLUSTER} hostnames` }).default([]),
     edge: edgeModeSchema.default('dns_rr'),
     proxy_count: proxyCountSchema.default(1),
     proxy_app: appNameSchema.nullable().optional().default(null),
@@ -145,14 +147,14 @@ export const deployRequest = z
 export const appCreateRequest = z
   .object({
     name: appNameSchema,
-    addresses: z.array(addressSchema).default([]),
+    addresses: z.array(addressSchema).max(MAX_APP_ADDRESSES, { error: `an app has at most ${MAX_APP_ADDRESSES} addresses` }).default([]),
     deploy_cmd: z.string().min(1).max(4000).nullable().optional().default(null),
     health_path: healthPathSchema.default('/'),
   })
   .meta({ id: 'AppCreateRequest' });
 export const appUpdateRequest = z
   .object({
-    addresses: z.array(addressSchema).optional(),
+    addresses: z.array(addressSchema).max(MAX_APP_ADDRESSES, { error: `an app has at most ${MAX_APP_ADDRESSES} addresses` }).optional(),
     deploy_cmd: z.string().min(1).max(4000).nullable().optional(),
     health_path: healthPathSchema.optional(),
   })

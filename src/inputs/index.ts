@@ -10,3 +10,4 @@ export * from './env-name.js';
 export * from './address.js';
 export * from './parse.js';
 export * from './secret.js';
+export * from './limits.js';

@@ -40,7 +40,8 @@ export function flagForPath(path: string, flags: Record<string, string>): string
 export function issueToDetails(issue: z.core.$ZodIssue, field: string, raw: unknown, secrets: ReadonlySet<string>): ErrorDetails {
   const secret = isSecretPath(issue.path, secrets);
   const value = valueAt(raw, issue.path);
-  const shown = value === undefined ? undefined : secret ? HIDDEN : displayValue(value);
+  // A list over its cap is named by its length, not spelled out item by item.
+  const shown = value === undefined ? undefined : secret ? HIDDEN : issue.code === 'too_big' && Array.isArray(value) ? `(${value.length} items)` : displayValue(value);
   const rule = ruleOf(issue, value);
   // A fix for a secret would be derived from (and so reveal) the secret.
   const fix = secret ? undefined : (fixOfIssue(issue) ?? enumFix(issue, value));
