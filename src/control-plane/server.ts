@@ -2,7 +2,7 @@
 // reconciles every cluster's rendered files and serves the REST API on loopback only.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { openDatabase } from './db.js';
@@ -180,6 +180,21 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     });
     // Past twice the cap, connections are dropped without an answer.
     srv.maxConnections = maxConnections * 2;
+    // What node's parser refuses (an unknown method, broken framing, headers too large) gets the
+    // one error body too; the offending bytes are neither echoed nor logged.
+    srv.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (err.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+        socket.destroy();
+        return;
+      }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const message =
+        status === 408 ? 'the request did not arrive in time' : status === 431 ? 'the request headers are too large' : `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`;
+      const body = `${JSON.stringify({ error: { code: status === 408 ? 'timeout' : 'invalid', message } })}\n`;
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      log(`HTTP request refused by the parser: ${status} ${err.code ?? 'parse error'}`);
+    });
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(opts.port ?? 0, host, () => {

@@ -15,7 +15,17 @@ export function rawRequest(baseUrl: string, method: string, path: string, opts: 
   const base = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: base.hostname, port: Number(base.port), method, path, headers: { connection: 'close', ...opts.headers }, agent: false, setHost: !Object.keys(opts.headers ?? {}).some((h) => h.toLowerCase() === 'host') },
+      {
+        host: base.hostname,
+        port: Number(base.port),
+        method,
+        path,
+        // A body always goes with its length: without it node sends a GET's or a DELETE's body raw,
+        // and the server reads those bytes as the next request.
+        headers: { connection: 'close', ...(opts.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(opts.body)) }), ...opts.headers },
+        agent: false,
+        setHost: !Object.keys(opts.headers ?? {}).some((h) => h.toLowerCase() === 'host'),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
