@@ -182,8 +182,9 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
         }
         raw = parseJsonBody(rawText);
       }
-    } else if (rawText.trim() !== '' && method !== 'GET' && method !== 'DELETE') {
-      throw invalid(`${method} ${route.path} takes no body`, { field: 'body' });
+    } else if (rawText.trim() !== '' && method !== 'GET' && method !== 'HEAD') {
+      // A DELETE's body is refused, not ignored: `{"dry_run": true}` there must not destroy anything.
+      throw invalid(`${method} ${route.path} takes no body${route.dryRun ? ' (a dry run is ?dry_run=true)' : ''}`, { field: 'body', rule: 'no request body' });
     }
     if (!route.dryRun && raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.hasOwn(raw, 'dry_run')) throw noDryRun(method, route);
     const body = route.body !== undefined ? validateBody(route.body, raw) : undefined;

@@ -222,3 +222,11 @@ describe('server.log', () => {
     expect(s.logs.join('\n')).not.toContain('SECRET-IN-BODY');
   });
 });
+
+test('a DELETE with a body is refused, not run with the body ignored', async () => {
+  const db = dumpDb(s.home);
+  const r = await send('DELETE', '/api/clusters/c2', { dry_run: true });
+  expect(r.status).toBe(400);
+  expect(r.body.error).toMatchObject({ field: 'body', message: 'DELETE /api/clusters/:cluster takes no body (a dry run is ?dry_run=true)' });
+  expect(dumpDb(s.home)).toEqual(db);
+});
