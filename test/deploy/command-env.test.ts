@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Clock } from '../../src/api/client.js';
 import { commandEnv } from '../../src/command-env.js';
 import type { DeployEvent } from '../../src/api/schemas.js';
 import { createExec, LineSplitter, MAX_LINE_BYTES } from '../../src/control-plane/deploy-exec.js';
@@ -41,12 +40,11 @@ describe('commandEnv', () => {
   });
 });
 
-const fastClock: Clock = { now: () => Date.now(), sleep: (ms, signal) => systemClock.sleep(Math.min(ms, 5), signal) };
-
 describe('a deploy command', () => {
   test('runs `env` and sees none of the control plane secrets, only its context', async () => {
     const s = await startTestServer({
-      deployRunner: (deps) => createDeployRunner(deps, { clock: fastClock, probe: async () => ({ ok: true, status: 200, error: null, ms: 1 }), drainGraceMs: 0, env: CONTROL_PLANE_ENV }),
+      // The real clock: the command's time limit runs on it.
+      deployRunner: (deps) => createDeployRunner(deps, { probe: async () => ({ ok: true, status: 200, error: null, ms: 1 }), drainGraceMs: 0, env: CONTROL_PLANE_ENV }),
     });
     try {
       await s.api('POST', '/api/clusters', { name: 'api', edge: 'none' });
