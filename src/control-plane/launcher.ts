@@ -35,7 +35,6 @@ export interface HealthInfo {
   service: 'ownstack-control-plane';
   version: string;
   pid: number;
-  state_dir: string;
 }
 
 /** Every path of the local control plane's state folder. */
@@ -485,7 +484,7 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   const paths = localPaths(opts.home);
   ensurePrivateDir(paths.home);
   ensurePrivateDir(paths.dir);
-  const { startControlPlane } = await import('./server.js');
+  const { startControlPlane, allowedHostsFromEnv } = await import('./server.js');
   // Issue 4: real proxies (Caddy, or a proxy app's command) unless OWNSTACK_PROXY_RUNTIME=none; see src/proxy/runtime.ts.
   const proxy = await import('../proxy/runtime.js');
   const { DEFAULT_EDGE_INTERVAL_MS } = await import('./edge-loop.js');
@@ -496,7 +495,17 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   try {
     // Issue 5: deploy jobs run in this process (src/control-plane/deploy-runner.ts).
     const { createDeployRunner } = await import('./deploy-runner.js');
-    server = await startControlPlane({ home: paths.home, host: '127.0.0.1', port: opts.port, log: opts.log, runtime, proxyPortBase, edgeIntervalMs, deployRunner: (deps) => createDeployRunner(deps) });
+    server = await startControlPlane({
+      home: paths.home,
+      host: '127.0.0.1',
+      port: opts.port,
+      log: opts.log,
+      runtime,
+      proxyPortBase,
+      edgeIntervalMs,
+      deployRunner: (deps) => createDeployRunner(deps),
+      allowedHosts: allowedHostsFromEnv(process.env),
+    });
   } catch (err) {
     await runtime?.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -6,10 +6,12 @@
 //   CLUSTER_PROXY_BIND / CLUSTER_PROXY_PORT   where this replica must listen
 //   CLUSTER_PROXY_INDEX, CLUSTER_NAME, CLUSTER_GENERATION, CLUSTER_HOSTNAMES,
 //   CLUSTER_HEALTH_PATH / _INTERVAL / _TIMEOUT, CLUSTER_ENV_FILE (proxy.env)
+// plus PATH, HOME and the few others src/command-env.ts lists (never the control plane's secrets),
 // and it must answer GET /_cluster/healthz with 200 once ready. A config change is a rebuild,
 // as `dokku ps:rebuild` is for a proxy app: the replicas are restarted with the new env one at a
 // time (the runtime waits for each one's healthz), so the others keep serving meanwhile.
 import { readFileSync } from 'node:fs';
+import { commandEnv } from '../command-env.js';
 import { join } from 'node:path';
 import { HEALTHZ_PATH } from './caddyfile.js';
 import { probeHttp } from './probe.js';
@@ -46,12 +48,9 @@ export function createCommandDriver(command: string): ReplicaDriver<CommandPrepa
     swap: false,
 
     async prepare(ctx, r) {
-      const base: Record<string, string> = {};
-      // The control plane's environment minus its own settings (never a token).
-      for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined && !k.startsWith('OWNSTACK_')) base[k] = v;
       const input = ctx.rendered.input;
-      const env: Record<string, string> = {
-        ...base,
+      // An explicit environment (src/command-env.ts): never the control plane's credentials or state paths.
+      const env = commandEnv(ctx.baseEnv, {
         ...ctx.rendered.env,
         CLUSTER_NAME: ctx.rc.name,
         CLUSTER_GENERATION: String(ctx.rc.generation),
@@ -64,7 +63,7 @@ export function createCommandDriver(command: string): ReplicaDriver<CommandPrepa
         CLUSTER_HEALTH_TIMEOUT: input.health.timeout,
         CLUSTER_ENV_FILE: join(ctx.dir, 'proxy.env'),
         [REPLICA_MARKER_ENV]: `${ctx.dir}#${r.index}`,
-      };
+      });
       return { env, generation: ctx.rc.generation };
     },
 
