@@ -76,7 +76,7 @@ const embeddedAddon = {
 step('bundling the CLI and the control plane into one script (scripts/bundle.mjs)');
 const appPath = join(WORK, 'app.cjs');
 const result = await bundleApp({ outfile: appPath, controlPlane: true, keepNames: true, plugins: [embeddedAddon], version: pkg.version }).catch((err) =>
-  die(`esbuild could not bundle the sources (${err.errors?.length ?? 0} errors above)`),
+  die(err.errors ? `esbuild could not bundle the sources (${err.errors.length} errors above)` : err.message),
 );
 for (const w of result.warnings) step(`esbuild warning: ${w.text}`);
 // Anything still loaded at run time must be a node builtin: SEA's require knows nothing else.

@@ -28,7 +28,7 @@ try {
   for (const w of warnings) say(`esbuild warning: ${w.text}`);
   await bundleServerParts({ outfile: join(ROOT, 'dist', SERVER_FILE), external: EXTERNAL, version: pkg.version });
 } catch (err) {
-  say(`esbuild could not bundle the sources (${err.errors?.length ?? 0} errors above)`);
+  say(err.errors ? `esbuild could not bundle the sources (${err.errors.length} errors above)` : err.message);
   process.exit(1);
 }
 for (const [set, path] of [['full', cachePath], ['tree', treeCachePath]]) {

@@ -6,7 +6,8 @@
 // every start, and the ESM loader itself costs ~7 % of `node -e 0`. A CommonJS file compiled
 // through vm.Script can use V8's code cache: functions compiled during a build-time warm-up are
 // deserialized instead of parsed and compiled. esbuild keeps every `await import()` lazy in the
-// bundle (a module body runs on its first import), so a command still runs only what it loads.
+// bundle (a module body runs on its first import; see NO_DYNAMIC_IMPORT for the external ones),
+// so a command still runs only what it loads.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,20 @@ const esbuild = createRequire(require.resolve('tsup'))('esbuild');
  * compares the source's length, not its content.
  */
 const HASH_PREFIX = '//ownstack-bundle ';
+
+/**
+ * The loaders compile a bundle with vm.Script, which has no module loader behind it: an `import()`
+ * left in the text throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING when it runs (https, proxies,
+ * prompts, the AWS SDK). esbuild then writes each `import(x)` as `Promise.resolve().then(() =>
+ * require(x))`: still loaded on first use, through the loader's require.
+ */
+const NO_DYNAMIC_IMPORT = { 'dynamic-import': false };
+
+/** Fails the build when a bundle still holds an `import(` (see NO_DYNAMIC_IMPORT), naming where. */
+export function assertNoDynamicImport(file, text) {
+  const found = [...text.matchAll(/\bimport\s*\(/g)].map((m) => text.slice(Math.max(0, m.index - 40), m.index + 60).replace(/\s+/g, ' '));
+  if (found.length) throw new Error(`${relative(ROOT, file)} still holds ${found.length} import( (a vm.Script loader cannot run it):\n  ${found.join('\n  ')}`);
+}
 
 /** src/main.ts and src/control-plane/main.ts await at the top level, which CommonJS cannot: run their bodies in an async function. */
 const wrapTopLevelAwait = {
@@ -129,8 +144,10 @@ export async function bundleServerParts({ outfile, external = [], version }) {
     legalComments: 'none',
     logLevel: 'error',
     external,
+    supported: NO_DYNAMIC_IMPORT,
     define: { __VERSION__: JSON.stringify(version), 'import.meta.url': '__ownstackImportMetaUrl' },
   });
+  assertNoDynamicImport(outfile, readFileSync(outfile, 'utf8'));
 }
 
 /**
@@ -160,6 +177,7 @@ export async function bundleApp({ outfile, controlPlane, serverParts, external =
     logLevel: 'error',
     metafile: true,
     external,
+    supported: NO_DYNAMIC_IMPORT,
     define: {
       __VERSION__: JSON.stringify(version),
       'import.meta.url': '__ownstackImportMetaUrl',
@@ -176,6 +194,7 @@ export async function bundleApp({ outfile, controlPlane, serverParts, external =
   // decoding): escape the few non-ASCII characters esbuild leaves in regular expressions (\uXXXX
   // means the same character in strings, regular expressions and identifiers).
   const text = readFileSync(outfile, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  assertNoDynamicImport(outfile, text);
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   writeFileSync(outfile, `${HASH_PREFIX}${hash}\n(function (exports, require, module, __filename, __dirname) {${text}\n})`);
   return { metafile: result.metafile, warnings: result.warnings, hash };

@@ -53,31 +53,61 @@ async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<Ap
   let { apiUrl, token } = profile;
   let reconnect: ClientOptions['reconnect'];
   if (profile.local) {
+    // The local control plane has its own token; one from the environment is meant for another
+    // control plane, whose URL is missing. Refused before anything starts or is sent.
+    if (token) {
+      throw new UsageError(`${profile.source.token} is set but no control plane URL is: the token would go to the local control plane, which does not know it`, {
+        hint: `set OWNSTACK_API_URL (or --api-url) to the control plane the token is for, or a profile with \`ownstack login --profile <name> --api-url <url>\`; unset ${profile.source.token} to use the local control plane`,
+      });
+    }
     const { ensureLocalControlPlane } = await import('./control-plane/launcher.js');
     const local = await ensureLocalControlPlane({ home: ctx.home, env: ctx.env, notice: ctx.notice, clock: ctx.clock });
     apiUrl = local.url;
-    // A token given for the local profile wins over the server's own (as before the reconnect).
-    const given = token;
-    token = given ?? local.token;
-    reconnect = async () => {
-      const again = await local.reconnect();
-      return { baseUrl: again.baseUrl, token: given ?? again.token };
-    };
+    token = local.token;
+    reconnect = async () => local.reconnect();
   }
   if (!apiUrl) throw new UsageError('no API URL: give --api-url, set OWNSTACK_API_URL, or configure a profile');
-  if (!token) throw new AuthError(`no API token for profile "${profile.name}"`);
-  return apiClientFor(ctx, apiUrl, token, reconnect);
+  if (!token) {
+    const w = profile.withheld;
+    if (w) {
+      const use = w.others.length ? `\`--profile ${w.others[0]}\` (its URL is ${apiUrl})` : `a profile for it (\`ownstack login --profile <name> --api-url ${apiUrl}\`)`;
+      throw new AuthError(`no API token for ${apiUrl}: the token of profile "${w.profile}" is sent only to its own URL, ${w.url}`, {
+        hint: `set OWNSTACK_API_TOKEN to a token for ${apiUrl}, or use ${use}`,
+      });
+    }
+    throw new AuthError(`no API token for profile "${profile.name}"`, { hint: authHint(profile) });
+  }
+  return apiClientFor(ctx, apiUrl, token, {
+    reconnect,
+    hints: profile.local
+      ? { unreachable: '`ownstack local status` shows whether the local control plane runs, `ownstack local logs` why it stopped' }
+      : { unreachable: remoteUnreachableHint(profile.source.apiUrl), unauthorized: authHint(profile) },
+  });
+}
+
+/** The hint for a control plane that cannot be reached: where its URL came from. */
+export function remoteUnreachableHint(urlSource: string): string {
+  return `check the URL (from ${urlSource}) and the network; \`ownstack profile show\` shows which control plane this command uses`;
+}
+
+/** What to do about a missing or refused token: log in to this profile (or set the variable). */
+function authHint(profile: ResolvedProfile): string {
+  if (profile.source.token === 'OWNSTACK_API_TOKEN' || profile.source.token === 'OWNSTACK_TOKEN') {
+    return `check ${profile.source.token}, or log in: \`ownstack login --profile <name> --api-url ${profile.apiUrl}\``;
+  }
+  return profile.name === 'local' ? `run \`ownstack login --profile <name> --api-url ${profile.apiUrl}\`, or set OWNSTACK_API_TOKEN` : `run \`ownstack login --profile ${profile.name}\` (or set OWNSTACK_API_TOKEN)`;
 }
 
 /** An API client for this invocation: its clock, the transport its environment calls for, --verbose. */
-export async function apiClientFor(ctx: Context, baseUrl: string, token: string, reconnect?: ClientOptions['reconnect']): Promise<ApiClient> {
+export async function apiClientFor(ctx: Context, baseUrl: string, token: string, opts: Pick<ClientOptions, 'reconnect' | 'hints'> = {}): Promise<ApiClient> {
   const [{ ApiClient }, { defaultTransport }] = await Promise.all([import('./api/client.js'), import('./api/transport.js')]);
   return new ApiClient({
     baseUrl,
     token,
     clock: ctx.clock,
     transport: await defaultTransport(ctx.env),
-    reconnect,
+    reconnect: opts.reconnect,
+    hints: opts.hints,
     log: ctx.globals.verbose ? (l) => ctx.io.err(l) : undefined,
     userAgent: `ownstack-cli/${ctx.version}`,
   });

@@ -35,7 +35,6 @@ export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'al
     .option('--no-color', 'disable colour (also NO_COLOR, TERM=dumb)')
     .addOption(new Option('-q, --quiet', 'print only results and errors').conflicts('verbose'))
     .option('-v, --verbose', 'print each request and response with timings on stderr')
-    .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .addHelpText(
@@ -47,11 +46,10 @@ export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'al
       ) + '\nExit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 auth, 5 conflict, 6 timeout/in progress, 130 interrupted.\n',
     );
   program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => void io.stdout.write(s),
-    writeErr: (s) => void io.stderr.write(s),
-    outputError: (s, write) => write(s.replace(/^error: /, 'error: ')),
-  });
+  // Usage errors are printed by runCli (src/output/error.ts), in the one error shape; commander
+  // only throws them.
+  const output = { writeOut: (s: string) => void io.stdout.write(s), writeErr: (s: string) => void io.stderr.write(s), outputError: () => undefined };
+  program.configureOutput(output);
   attachFactory(program, factory);
 
   registerSubcommands(program, scope, [
@@ -68,8 +66,7 @@ export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'al
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {
       sub.exitOverride();
-      sub.configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
-      sub.showHelpAfterError('(run with --help for usage)');
+      sub.configureOutput(output);
       sub.configureHelp({ showGlobalOptions: true });
       inherit(sub);
     }

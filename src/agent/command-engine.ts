@@ -6,11 +6,12 @@
 //   CLUSTER_PROXY_NAME, CLUSTER_PROXY_INDEX (local replicas), CLUSTER_NAME, CLUSTER_GENERATION,
 //   CLUSTER_HOSTNAMES, CLUSTER_HEALTH_PATH / _INTERVAL / _TIMEOUT,
 //   CLUSTER_ENV_FILE                               the same lists as a dotenv file (the agent's copy)
-// plus PATH, HOME, LANG and TZ; nothing else of the agent's environment (no credentials). It must
-// answer GET /_cluster/healthz with 200 once ready. Upstream health is the command's own business.
+// plus what src/command-env.ts passes (PATH, HOME, locale, …; never credentials or state paths).
+// It must answer GET /_cluster/healthz with 200 once ready. Upstream health is the command's own business.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfig } from '../api/agent.js';
+import { commandEnv } from '../command-env.js';
 import { HEALTHZ_PATH } from '../proxy/caddyfile.js';
 import { renderEnv, renderEnvFile } from '../proxy/env.js';
 import { probeHttp } from '../proxy/probe.js';
@@ -23,8 +24,6 @@ import type { AgentState } from './state.js';
 /** Env var that marks a command proxy's process as this agent's (adoption after a restart). */
 export const PROXY_MARKER_ENV = 'OWNSTACK_PROXY_AGENT_DIR';
 const READY_TIMEOUT_MS = 30_000;
-/** What a proxy command inherits from the agent's environment. */
-const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'];
 
 export interface CommandEngineOptions {
   state: AgentState;
@@ -48,13 +47,10 @@ function environOf(pid: number): Map<string, string> | null {
   }
 }
 
-/** The environment a proxy command runs with for `config` (exported for tests and docs). */
-export function commandEnv(config: AgentConfig, o: Pick<CommandEngineOptions, 'name' | 'index' | 'listen' | 'env' | 'state'>): Record<string, string> {
-  const base: Record<string, string> = {};
-  for (const k of INHERITED) if (o.env[k] !== undefined) base[k] = o.env[k]!;
+/** The environment a proxy command runs with for `config`. */
+export function proxyCommandEnv(config: AgentConfig, o: Pick<CommandEngineOptions, 'name' | 'index' | 'listen' | 'env' | 'state'>): Record<string, string> {
   const input = config.input;
-  return {
-    ...base,
+  return commandEnv(o.env, {
     ...renderEnv(computeRouting(input)),
     CLUSTER_NAME: config.cluster,
     CLUSTER_GENERATION: String(config.generation),
@@ -68,7 +64,7 @@ export function commandEnv(config: AgentConfig, o: Pick<CommandEngineOptions, 'n
     CLUSTER_HEALTH_INTERVAL: input.health.interval,
     CLUSTER_HEALTH_TIMEOUT: input.health.timeout,
     [PROXY_MARKER_ENV]: o.state.dir,
-  };
+  });
 }
 
 function envFilePath(state: AgentState): string {
@@ -122,12 +118,12 @@ export class CommandEngine implements Engine {
     this.exit = null;
     this.command = config.command;
     // What it was started with: a later apply restarts it only when this differs.
-    this.env = Object.fromEntries([...env].filter(([k]) => k.startsWith('CLUSTER_') || INHERITED.includes(k) || k === PROXY_MARKER_ENV));
+    this.env = Object.fromEntries(env);
     return true;
   }
 
   async apply(config: AgentConfig): Promise<Record<string, number>> {
-    const env = commandEnv(config, this.o);
+    const env = proxyCommandEnv(config, this.o);
     // The generation alone changing is no reason to restart.
     const same = (a: Record<string, string> | null) => a !== null && JSON.stringify({ ...a, CLUSTER_GENERATION: '' }) === JSON.stringify({ ...env, CLUSTER_GENERATION: '' });
     this.config = config;

@@ -26,6 +26,11 @@ export interface ClientOptions {
    * (the local profile starts or finds its control plane here). null: fail as usual.
    */
   reconnect?: () => Promise<{ baseUrl: string; token: string | null } | null>;
+  /**
+   * What to suggest when the control plane cannot be reached, and when it refuses the token (401,
+   * 403: replaces the server's own hint, which may name a path on the server's machine).
+   */
+  hints?: { unreachable?: string; unauthorized?: string };
   maxAttempts?: number;
   /** Upper bound on the time spent retrying one call. */
   maxRetryMs?: number;
@@ -55,8 +60,15 @@ function isConnectionError(err: unknown): boolean {
   return err instanceof TypeError && /fetch failed/i.test(err.message);
 }
 
+/**
+ * The retry policy the README states: at most `attempts` tries (so attempts - 1 retries), each
+ * retry after a full-jitter backoff from `baseMs` doubling (capped at `capMs`; a 429's Retry-After
+ * when longer), and none that would start later than `deadlineMs` after the first try.
+ */
+export const RETRY = { attempts: 5, baseMs: 200, capMs: 4000, deadlineMs: 15_000 } as const;
+
 /** Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^attempt)]. */
-export function backoffDelay(attempt: number, random: () => number, base = 200, cap = 4000): number {
+export function backoffDelay(attempt: number, random: () => number, base: number = RETRY.baseMs, cap: number = RETRY.capMs): number {
   return Math.round(random() * Math.min(cap, base * 2 ** attempt));
 }
 
@@ -118,8 +130,12 @@ export class ApiClient {
 
   private errorFrom(status: number, json: unknown, method: string, path: string): CliError {
     const parsed = errorBody.safeParse(json);
-    if (parsed.success) return errorFromApi(status, parsed.data.error);
-    if (status === 401 || status === 403) return new AuthError(`the control plane refused the request (HTTP ${status})`);
+    const unauthorized = this.opts.hints?.unauthorized;
+    if (parsed.success) {
+      const body = parsed.data.error;
+      return errorFromApi(status, (status === 401 || status === 403) && unauthorized ? { ...body, hint: unauthorized } : body);
+    }
+    if (status === 401 || status === 403) return new AuthError(`the control plane refused the request (HTTP ${status})`, unauthorized ? { hint: unauthorized } : {});
     return errorFromApi(status, { code: 'failed', message: `${method} ${path} failed with HTTP ${status}` });
   }
 
@@ -137,8 +153,8 @@ export class ApiClient {
     // One key for every attempt of this call: the server replays instead of applying twice.
     if (method === 'POST') headers['idempotency-key'] = call.idempotencyKey ?? randomUUID();
 
-    const maxAttempts = this.opts.maxAttempts ?? 5;
-    const deadline = clock.now() + (this.opts.maxRetryMs ?? 15_000);
+    const maxAttempts = this.opts.maxAttempts ?? RETRY.attempts;
+    const deadline = clock.now() + (this.opts.maxRetryMs ?? RETRY.deadlineMs);
     for (let attempt = 0; ; attempt++) {
       const started = clock.now();
       log?.(`→ ${method} ${url.href}${headers.authorization ? ' (authorization: Bearer ***)' : ''}${headers['idempotency-key'] ? ` idempotency-key=${headers['idempotency-key']}` : ''}`);
@@ -190,7 +206,7 @@ export class ApiClient {
     const what = describe(err);
     if (/timeout/i.test(what)) throw new TimeoutError(`the control plane at ${this.opts.baseUrl} did not answer in time (${what})`, { cause: err });
     throw new FailedError(`cannot reach the control plane at ${this.opts.baseUrl} (${what})`, {
-      hint: 'check the profile (`ownstack profile show`) or start the local control plane (`ownstack local start`)',
+      hint: this.opts.hints?.unreachable ?? 'check the URL and the network (`ownstack profile show` shows which control plane this command uses)',
       cause: err,
     });
   }

@@ -10,10 +10,12 @@ import {
   awsRegionSchema,
   cloudflareTokenSchema,
   cloudflareZoneIdSchema,
+  tsigSecretSchema,
   clusterNameSchema,
   durationSchema,
   healthPathSchema,
   hostnameSchema,
+  isSecret,
   proxyCountSchema,
   upstreamUrlSchema,
   variantNameSchema,
@@ -57,10 +59,14 @@ const name = (what: string): Json => ({
   description: `${what} name: lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters`,
   pattern: NAME_PATTERN,
 });
+// The server takes a JSON integer, or a string of decimal digits holding one (what a shell or a
+// form produces); nothing else: 2.5, "1e2", "0x10" and " 7" are refused with 400.
 const integer = (what: string, min: number, max: number): Json => ({
-  description: `${what}: a whole number from ${min} to ${max} (a string of decimal digits is accepted too)`,
-  minimum: min,
-  maximum: max,
+  description: `${what}: a whole number from ${min} to ${max}, as a JSON integer or a string of decimal digits (same range)`,
+  anyOf: [
+    { type: 'integer', minimum: min, maximum: max },
+    { type: 'string', pattern: '^-?[0-9]+$' },
+  ],
 });
 
 // The user-input schemas normalise with transforms, which JSON Schema cannot express; describe
@@ -77,7 +83,8 @@ const INPUT_RULES = new Map<z.ZodType, Json>([
   [healthPathSchema, { description: 'The member health-check path: starts with /, printable ASCII, no fragment (a query is allowed)', examples: ['/', '/up'] }],
   [addressSchema, { description: 'An address the app listens on: host:port (IPv4, [IPv6] or a DNS name; the port is required)', examples: ['10.0.0.11:5000'] }],
   [cloudflareZoneIdSchema, { description: 'Cloudflare zone id: 32 hexadecimal characters', pattern: '^[0-9a-fA-F]{32}$' }],
-  [cloudflareTokenSchema, { description: 'Cloudflare API token (write-only: responses show it masked)', writeOnly: true }],
+  [cloudflareTokenSchema, { description: 'Cloudflare API token (write-only: responses show it masked)' }],
+  [tsigSecretSchema, { description: 'The TSIG key secret, base64 (write-only: never returned, never shown in an error)' }],
   [albTargetGroupArnSchema, { description: 'arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<16 hex digits>' }],
   [awsRegionSchema, { description: "AWS region; must match the target group ARN's region", examples: ['eu-west-1'] }],
   [upstreamAddRequest, { description: 'Exactly one of `url` (an external upstream) or `app` (an OwnStack app). `hostname` null: every hostname of the cluster, including ones added later.' }],
@@ -86,7 +93,13 @@ const INPUT_RULES = new Map<z.ZodType, Json>([
 /** Adds the input rules above, and defaults zod keeps on wrappers of transforms. */
 function annotate(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
   const rules = INPUT_RULES.get(ctx.zodSchema as z.ZodType);
-  if (rules) Object.assign(ctx.jsonSchema, rules);
+  if (rules) {
+    // A rule that lists the accepted forms replaces what zod derived from the union.
+    if ('anyOf' in rules) for (const k of ['type', 'minimum', 'maximum', 'anyOf', 'oneOf']) delete ctx.jsonSchema[k];
+    Object.assign(ctx.jsonSchema, rules);
+  }
+  // A secret field is sent, never answered.
+  if (isSecret(ctx.zodSchema as z.ZodType)) ctx.jsonSchema.writeOnly = true;
   const def = (ctx.zodSchema as { _zod?: { def?: { type?: string; defaultValue?: unknown } } })._zod?.def;
   if (def?.type === 'default' && !('default' in ctx.jsonSchema)) ctx.jsonSchema.default = def.defaultValue;
 }
@@ -232,7 +245,9 @@ export function buildOpenApi(): Json {
       version: API_VERSION,
       description:
         'Clusters, hostnames, variants, upstreams, members and deploys. Every routing mutation answers `{ result, plan }`; ' +
-        'with `dry_run` it computes the plan without applying it. Errors share one body (`Error`). ' +
+        'with `dry_run` (in the body, or `?dry_run=true`) it computes the plan without applying it; a route without a dry run refuses `dry_run` (400). ' +
+        'Paths are routed as sent: `.`/`..` segments and encoded slashes are refused (400), as are unknown or repeated query parameters. ' +
+        'Bodies nest at most 16 levels. Errors share one body (`Error`). ' +
         'POST requests may carry an `Idempotency-Key`: a retry with the same key replays the first answer instead of applying twice. ' +
         'Retry 429 (honour `Retry-After`), 502, 503 and 504; other errors are final.',
     },
@@ -265,7 +280,9 @@ export function buildOpenApi(): Json {
         NotFound: errorResponse(ERRORS['404']!),
         Conflict: errorResponse(ERRORS['409']!),
         IdempotencyKeyReused: errorResponse(ERRORS['422']!),
-        Failed: errorResponse('Any other failure (`error.code`: timeout, unavailable, failed, internal)'),
+        Failed: errorResponse(
+          'Any other failure (`error.code`): 413 body over 1 MiB or 415 not JSON (invalid), 421 a Host header that names no address of this server (forbidden), 503 a connection or event-stream limit reached (unavailable, with `Retry-After`), 424 an edge provider refused (unavailable, failed), 500 (failed, internal)',
+        ),
       },
       schemas,
     },

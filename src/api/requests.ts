@@ -16,10 +16,13 @@ import {
   weightSchema,
   cloudflareZoneIdSchema,
   cloudflareTokenSchema,
+  tsigSecretSchema,
   albTargetGroupArnSchema,
   awsRegionSchema,
   regionFromArn,
   parseDuration,
+  MAX_APP_ADDRESSES,
+  MAX_HOSTNAMES_PER_CLUSTER,
 } from '../inputs/index.js';
 
 export const memberStatus = z.enum(['active', 'draining']);
@@ -32,7 +35,7 @@ const dryRun = z.boolean().optional().default(false);
 export const clusterCreateRequest = z
   .object({
     name: clusterNameSchema,
-    hostnames: z.array(hostnameSchema).default([]),
+    hostnames: z.array(hostnameSchema).max(MAX_HOSTNAMES_PER_CLUSTER, { error: `a cluster has at most ${MAX_HOSTNAMES_PER_CLUSTER} hostnames` }).default([]),
     edge: edgeModeSchema.default('dns_rr'),
     proxy_count: proxyCountSchema.default(1),
     proxy_app: appNameSchema.nullable().optional().default(null),
@@ -53,7 +56,7 @@ export const clusterCreateRequest = z
         dns_server: z.string().optional(),
         dns_zone: hostnameSchema.optional(),
         dns_tsig_name: z.string().optional(),
-        dns_tsig_secret: z.string().optional(),
+        dns_tsig_secret: tsigSecretSchema.optional(),
         dns_tsig_algorithm: z.string().optional(),
         cloudflare_base_url: z.string().optional(),
         aws_endpoint: z.string().optional(),
@@ -73,10 +76,9 @@ export const clusterCreateRequest = z
     const need = (key: keyof typeof ec, rule: string) => {
       if (!ec[key]) ctx.addIssue({ code: 'custom', path: ['edge_config', key], message: rule, input: '' });
     };
+    // The issue's value is shown (or hidden, for a secret field) from the request itself.
     const forbid = (keys: (keyof typeof ec)[], mode: string) => {
-      for (const k of keys)
-        if (ec[k] !== undefined)
-          ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to edge ${mode}, not ${v.edge}`, input: k.includes('token') || k.includes('secret') ? '(hidden)' : String(ec[k]) });
+      for (const k of keys) if (ec[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to edge ${mode}, not ${v.edge}`, input: undefined });
     };
     if (v.edge === 'cloudflare') {
       need('cloudflare_api_token', 'edge cloudflare needs an API token');
@@ -145,14 +147,14 @@ export const deployRequest = z
 export const appCreateRequest = z
   .object({
     name: appNameSchema,
-    addresses: z.array(addressSchema).default([]),
+    addresses: z.array(addressSchema).max(MAX_APP_ADDRESSES, { error: `an app has at most ${MAX_APP_ADDRESSES} addresses` }).default([]),
     deploy_cmd: z.string().min(1).max(4000).nullable().optional().default(null),
     health_path: healthPathSchema.default('/'),
   })
   .meta({ id: 'AppCreateRequest' });
 export const appUpdateRequest = z
   .object({
-    addresses: z.array(addressSchema).optional(),
+    addresses: z.array(addressSchema).max(MAX_APP_ADDRESSES, { error: `an app has at most ${MAX_APP_ADDRESSES} addresses` }).optional(),
     deploy_cmd: z.string().min(1).max(4000).nullable().optional(),
     health_path: healthPathSchema.optional(),
   })

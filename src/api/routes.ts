@@ -22,11 +22,17 @@ export interface Route<B extends z.ZodType | undefined = z.ZodType | undefined, 
   stream?: boolean;
   /** Also answered for the cluster's agent tokens (the proxy agents' endpoints). */
   agent?: boolean;
+  /**
+   * The route can be previewed: `dry_run` (in the body where the body has it, or `?dry_run=true`)
+   * computes the answer and changes nothing. Any other mutating route refuses `dry_run` with 400.
+   */
+  dryRun?: boolean;
 }
 
 const route = <B extends z.ZodType | undefined, R extends z.ZodType>(r: Route<B, R>) => r;
 
 const dryRunQuery = { dry_run: 'true to compute the plan without applying it' };
+const preview = { query: dryRunQuery, dryRun: true } as const;
 
 export const routes = {
   health: route({ method: 'GET', path: '/api/health', summary: 'Liveness of the control plane', response: s.health, status: 200, public: true }),
@@ -35,31 +41,31 @@ export const routes = {
   clusterList: route({ method: 'GET', path: '/api/clusters', summary: 'List clusters', response: s.clusterList, status: 200 }),
   clusterCreate: route({ method: 'POST', path: '/api/clusters', summary: 'Create a cluster', body: s.clusterCreateRequest, response: s.cluster, status: 201 }),
   clusterShow: route({ method: 'GET', path: '/api/clusters/:cluster', summary: 'A cluster with its domains, variants, upstreams and members', response: s.clusterDetail, status: 200 }),
-  clusterDestroy: route({ method: 'DELETE', path: '/api/clusters/:cluster', summary: 'Destroy a cluster (its proxy app stays unless with_proxy)', query: { with_proxy: 'true to also remove the proxy app' }, response: s.cluster, status: 200 }),
+  clusterDestroy: route({ method: 'DELETE', path: '/api/clusters/:cluster', summary: 'Destroy a cluster (its proxy app stays unless with_proxy; dry_run names what would go)', query: { with_proxy: 'true to also remove the proxy app', ...dryRunQuery }, dryRun: true, response: s.cluster, status: 200 }),
   clusterStatus: route({ method: 'GET', path: '/api/clusters/:cluster/status', summary: 'Topology and live state', response: s.clusterStatus, status: 200 }),
   proxyConfig: route({ method: 'GET', path: '/api/clusters/:cluster/proxy-config', summary: 'The rendered Caddyfile and proxy env vars', response: s.proxyConfig, status: 200 }),
 
   domainList: route({ method: 'GET', path: '/api/clusters/:cluster/domains', summary: 'List hostnames', response: s.domainList, status: 200 }),
-  domainAdd: route({ method: 'POST', path: '/api/clusters/:cluster/domains', summary: 'Add a hostname', body: s.domainAddRequest, response: s.mutation(s.domain, 'Domain'), status: 201 }),
-  domainRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/domains/:hostname', summary: 'Remove a hostname', query: dryRunQuery, response: s.mutation(s.domain, 'Domain'), status: 200 }),
+  domainAdd: route({ method: 'POST', path: '/api/clusters/:cluster/domains', summary: 'Add a hostname', ...preview, body: s.domainAddRequest, response: s.mutation(s.domain, 'Domain'), status: 201 }),
+  domainRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/domains/:hostname', summary: 'Remove a hostname', ...preview, response: s.mutation(s.domain, 'Domain'), status: 200 }),
 
   variantList: route({ method: 'GET', path: '/api/clusters/:cluster/variants', summary: 'List variants', response: s.variantList, status: 200 }),
-  variantAdd: route({ method: 'POST', path: '/api/clusters/:cluster/variants', summary: 'Add a variant', body: s.variantAddRequest, response: s.mutation(s.variant, 'Variant'), status: 201 }),
-  variantUpdate: route({ method: 'PATCH', path: '/api/clusters/:cluster/variants/:variant', summary: 'Change a variant', body: s.variantUpdateRequest, response: s.mutation(s.variant, 'Variant'), status: 200 }),
-  variantRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/variants/:variant', summary: 'Remove a variant and its upstreams', query: dryRunQuery, response: s.mutation(s.variant, 'Variant'), status: 200 }),
+  variantAdd: route({ method: 'POST', path: '/api/clusters/:cluster/variants', summary: 'Add a variant', ...preview, body: s.variantAddRequest, response: s.mutation(s.variant, 'Variant'), status: 201 }),
+  variantUpdate: route({ method: 'PATCH', path: '/api/clusters/:cluster/variants/:variant', summary: 'Change a variant', ...preview, body: s.variantUpdateRequest, response: s.mutation(s.variant, 'Variant'), status: 200 }),
+  variantRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/variants/:variant', summary: 'Remove a variant and its upstreams', ...preview, response: s.mutation(s.variant, 'Variant'), status: 200 }),
 
   upstreamList: route({ method: 'GET', path: '/api/clusters/:cluster/upstreams', summary: 'List upstreams', response: s.upstreamList, status: 200 }),
-  upstreamAdd: route({ method: 'POST', path: '/api/clusters/:cluster/upstreams', summary: 'Add an upstream (URL or app) to a variant', body: s.upstreamAddRequest, response: s.mutation(s.upstream, 'Upstream'), status: 201 }),
-  upstreamRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/upstreams/:id', summary: 'Remove an upstream', query: dryRunQuery, response: s.mutation(s.upstream, 'Upstream'), status: 200 }),
+  upstreamAdd: route({ method: 'POST', path: '/api/clusters/:cluster/upstreams', summary: 'Add an upstream (URL or app) to a variant', ...preview, body: s.upstreamAddRequest, response: s.mutation(s.upstream, 'Upstream'), status: 201 }),
+  upstreamRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/upstreams/:id', summary: 'Remove an upstream', ...preview, response: s.mutation(s.upstream, 'Upstream'), status: 200 }),
 
-  switch: route({ method: 'POST', path: '/api/clusters/:cluster/switch', summary: 'Route every hostname to one variant, atomically', body: s.switchRequest, response: s.switchResult, status: 200 }),
+  switch: route({ method: 'POST', path: '/api/clusters/:cluster/switch', summary: 'Route every hostname to one variant, atomically', ...preview, body: s.switchRequest, response: s.switchResult, status: 200 }),
 
   memberList: route({ method: 'GET', path: '/api/clusters/:cluster/members', summary: 'List members (apps in the cluster)', response: s.memberList, status: 200 }),
-  memberAdd: route({ method: 'POST', path: '/api/clusters/:cluster/members', summary: 'Add an app as a member', body: s.memberAddRequest, response: s.mutation(s.member, 'Member'), status: 201 }),
-  memberDrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/drain', summary: 'Stop new traffic to a member', body: s.dryRunRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
-  memberUndrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/undrain', summary: 'Route new traffic to a member again', body: s.dryRunRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
-  memberWeight: route({ method: 'PUT', path: '/api/clusters/:cluster/members/:app/weight', summary: "Set a member's weight (0 = no traffic)", body: s.memberWeightRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
-  memberRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/members/:app', summary: 'Remove a member from routing', query: dryRunQuery, response: s.mutation(s.member, 'Member'), status: 200 }),
+  memberAdd: route({ method: 'POST', path: '/api/clusters/:cluster/members', summary: 'Add an app as a member', ...preview, body: s.memberAddRequest, response: s.mutation(s.member, 'Member'), status: 201 }),
+  memberDrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/drain', summary: 'Stop new traffic to a member', ...preview, body: s.dryRunRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
+  memberUndrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/undrain', summary: 'Route new traffic to a member again', ...preview, body: s.dryRunRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
+  memberWeight: route({ method: 'PUT', path: '/api/clusters/:cluster/members/:app/weight', summary: "Set a member's weight (0 = no traffic)", ...preview, body: s.memberWeightRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
+  memberRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/members/:app', summary: 'Remove a member from routing', ...preview, response: s.mutation(s.member, 'Member'), status: 200 }),
 
   deployStart: route({ method: 'POST', path: '/api/clusters/:cluster/deploys', summary: 'Start a deploy job', body: s.deployRequest, response: s.deploy, status: 202 }),
   deployList: route({ method: 'GET', path: '/api/clusters/:cluster/deploys', summary: 'Recent deploy jobs', response: s.deployList, status: 200 }),

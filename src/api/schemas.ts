@@ -296,7 +296,7 @@ export const switchResult = z
 export type SwitchResult = z.infer<typeof switchResult>;
 
 export const health = z
-  .object({ ok: z.literal(true), service: z.literal('ownstack-control-plane'), version: z.string(), pid: z.number().int(), state_dir: z.string() })
+  .object({ ok: z.literal(true), service: z.literal('ownstack-control-plane'), version: z.string(), pid: z.number().int() })
   .meta({ id: 'Health' });
 
 // list wrappers

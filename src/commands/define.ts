@@ -100,7 +100,12 @@ const GLOBAL_VALUE_OPTIONS = new Set(['--profile', '--api-url']);
 
 /** The command words of a command line: options and the values of global options skipped. */
 export function commandWords(argv: readonly string[]): string[] {
-  const words: string[] = [];
+  return commandWordIndexes(argv).map((i) => argv[i]!);
+}
+
+/** Where the command words are in argv (see commandWords). */
+export function commandWordIndexes(argv: readonly string[]): number[] {
+  const at: number[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') break;
@@ -108,9 +113,9 @@ export function commandWords(argv: readonly string[]): string[] {
       if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
       continue;
     }
-    words.push(a);
+    at.push(i);
   }
-  return words;
+  return at;
 }
 
 /**

@@ -6,7 +6,7 @@ import { HOSTED_API_URL, LOCAL_PROFILE, ProfileStore, checkProfileName } from '.
 import { AuthError, CliError, UsageError } from '../errors.js';
 import { printJson } from '../output/json.js';
 import { successLine } from '../output/style.js';
-import { checkApiUrl, maskToken, readToken } from './profile/credentials.js';
+import { checkApiUrl, maskToken, plainHttpWarning, readToken } from './profile/credentials.js';
 
 export interface LoginOptions {
   profile: string;
@@ -48,6 +48,8 @@ export async function run(o: LoginOptions, ctx: Context): Promise<LoginResult> {
   const store = new ProfileStore(ctx.home);
   store.save({ name: o.profile, apiUrl: o.apiUrl, token: o.token });
   store.setActive(o.profile);
+  const warning = plainHttpWarning(o.apiUrl);
+  if (warning) ctx.notice(warning);
   return { profile: o.profile, api_url: o.apiUrl, token: maskToken(o.token), active: true, verified: o.verify, file: store.profilePath(o.profile) };
 }
 

@@ -48,7 +48,9 @@ function resolveTarget(flags: { profile?: string; apiUrl?: string }, deps: LiveD
     const paths = localPaths(deps.home);
     const info = readServerInfo(paths);
     if (!info || !isAlive(info.pid)) return null;
-    return { profile: profile.name, url: info.url, token: profile.token ?? readToken(paths) };
+    // A token from the environment with no URL is refused by every command (it is not the local one's).
+    if (profile.token) return null;
+    return { profile: profile.name, url: info.url, token: readToken(paths) };
   }
   if (!profile.apiUrl) return null;
   return { profile: profile.name, url: profile.apiUrl, token: profile.token };

@@ -21,6 +21,24 @@ export interface ResolvedProfile {
   /** Where each value came from, for `profile show` and error hints. */
   source: { name: string; apiUrl: string; token: string };
   local: boolean;
+  /**
+   * Set when the profile has a token that is not used because the URL was overridden with
+   * another one (--api-url, OWNSTACK_API_URL): a token goes only to its own profile's URL.
+   * `others`: stored profiles whose URL is the override, to suggest.
+   */
+  withheld?: { profile: string; url: string; others: string[] };
+}
+
+/** True when two API URLs name the same control plane (case, default ports and trailing slashes aside). */
+export function sameApiUrl(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      return new URL(u).href.replace(/\/+$/, '');
+    } catch {
+      return u.replace(/\/+$/, '');
+    }
+  };
+  return norm(a) === norm(b);
 }
 
 const PROFILE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -126,15 +144,30 @@ export function resolveProfile(store: ProfileStore, env: NodeJS.ProcessEnv, flag
     });
   }
   const envToken = env.OWNSTACK_API_TOKEN || env.OWNSTACK_TOKEN || null;
-  const apiUrl = flags.apiUrl || env.OWNSTACK_API_URL || stored?.apiUrl || (name === LOCAL_PROFILE ? null : HOSTED_API_URL);
+  const override = flags.apiUrl || env.OWNSTACK_API_URL || null;
+  const ownUrl = stored?.apiUrl || (name === LOCAL_PROFILE ? null : HOSTED_API_URL);
+  const apiUrl = override || ownUrl;
   const urlSource = flags.apiUrl ? '--api-url' : env.OWNSTACK_API_URL ? 'OWNSTACK_API_URL' : stored?.apiUrl ? `profile ${name}` : apiUrl ? 'hosted default' : 'local control plane';
-  const token = envToken ?? stored?.token ?? null;
-  const tokenSource = env.OWNSTACK_API_TOKEN ? 'OWNSTACK_API_TOKEN' : env.OWNSTACK_TOKEN ? 'OWNSTACK_TOKEN' : stored?.token ? `profile ${name}` : name === LOCAL_PROFILE ? 'local control plane' : 'none';
+  // The profile's token is for the profile's URL only: never sent where an override points.
+  const withheld = Boolean(!envToken && stored?.token && override && !(ownUrl && sameApiUrl(override, ownUrl)));
+  const token = envToken ?? (withheld ? null : (stored?.token ?? null));
+  const tokenSource = env.OWNSTACK_API_TOKEN
+    ? 'OWNSTACK_API_TOKEN'
+    : env.OWNSTACK_TOKEN
+      ? 'OWNSTACK_TOKEN'
+      : withheld
+        ? `none (the token of profile ${name} is sent only to ${ownUrl})`
+        : stored?.token
+          ? `profile ${name}`
+          : name === LOCAL_PROFILE
+            ? 'local control plane'
+            : 'none';
   return {
     name,
     apiUrl: apiUrl ? apiUrl.replace(/\/+$/, '') : null,
     token,
     source: { name: nameSource, apiUrl: urlSource, token: tokenSource },
+    ...(withheld ? { withheld: { profile: name, url: ownUrl!, others: store.list().filter((p) => p.apiUrl && p.token && sameApiUrl(p.apiUrl, override!)).map((p) => p.name) } } : {}),
     local: name === LOCAL_PROFILE && !flags.apiUrl && !env.OWNSTACK_API_URL,
   };
 }

@@ -8,8 +8,8 @@
 //   which the pipes are let go.
 // - The command runs in its own process group, so a timeout (or a control plane shutdown) stops
 //   the shell and everything it started in the foreground: SIGTERM, then SIGKILL.
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import type { Clock } from '../api/client.js';
 
@@ -18,6 +18,7 @@ export interface ExecRequest {
   /** The complete environment of the command. */
   env: Record<string, string>;
   timeoutMs: number;
+  /** Every output line, cut to MAX_LINE_BYTES (a line without a newline is never held whole). */
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
   /** Aborted when the control plane shuts down: the command is stopped. */
   signal?: AbortSignal;
@@ -35,6 +36,8 @@ export interface ExecResult {
 
 export type ExecFn = (req: ExecRequest) => Promise<ExecResult>;
 
+/** The most of one output line kept: the rest is counted, not held in memory. */
+export const MAX_LINE_BYTES = 8 * 1024;
 /** After the shell exits, how long output still in the pipes is read. */
 const PIPE_GRACE_MS = 300;
 /** Between SIGTERM and SIGKILL when a command timed out (shorter on shutdown: the control plane must exit). */
@@ -118,12 +121,93 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 
 function readLines(stream: Readable | null | undefined, onLine: (line: string) => void): Promise<void> {
   if (!stream) return Promise.resolve();
+  const lines = new LineSplitter(MAX_LINE_BYTES, onLine);
   return new Promise((resolve) => {
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
-    rl.on('line', onLine);
-    rl.on('close', () => resolve());
-    stream.on('error', () => resolve());
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      lines.end();
+      resolve();
+    };
+    stream.on('data', (chunk: Buffer) => lines.push(chunk));
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
   });
+}
+
+/**
+ * Splits a byte stream into lines (\n, \r\n or a lone \r, as readline does) holding at most
+ * `maxBytes` of a line: a longer line is reported cut, with how many bytes were left out.
+ */
+export class LineSplitter {
+  private parts: Buffer[] = [];
+  private kept = 0;
+  private dropped = 0;
+  /** The last line ended with \r: a \n right after it belongs to the same break. */
+  private afterCR = false;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onLine: (line: string) => void,
+  ) {}
+
+  /** Bytes of the current line held now (at most maxBytes). */
+  get held(): number {
+    return this.kept;
+  }
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    if (this.afterCR && chunk.length > 0) {
+      if (chunk[0] === 10) start = 1;
+      this.afterCR = false;
+    }
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      const cr = chunk.indexOf(13, start);
+      const end = nl === -1 ? cr : cr === -1 ? nl : Math.min(nl, cr);
+      if (end === -1) break;
+      this.take(chunk.subarray(start, end));
+      this.emit();
+      start = end + 1;
+      if (end === cr) {
+        if (start < chunk.length) {
+          if (chunk[start] === 10) start++;
+        } else this.afterCR = true;
+      }
+    }
+    if (start < chunk.length) this.take(chunk.subarray(start));
+  }
+
+  /** The end of the stream: a last line without a newline is reported too. */
+  end(): void {
+    if (this.kept > 0 || this.dropped > 0) this.emit();
+  }
+
+  private take(bytes: Buffer): void {
+    const room = this.maxBytes - this.kept;
+    if (bytes.length <= room) {
+      if (bytes.length > 0) this.parts.push(Buffer.from(bytes));
+      this.kept += bytes.length;
+      return;
+    }
+    if (room > 0) this.parts.push(Buffer.from(bytes.subarray(0, room)));
+    this.kept += Math.max(0, room);
+    this.dropped += bytes.length - Math.max(0, room);
+  }
+
+  private emit(): void {
+    const bytes = Buffer.concat(this.parts);
+    // A cut may split a UTF-8 character: the decoder drops the incomplete end.
+    let text = new StringDecoder('utf8').write(bytes);
+    if (this.dropped > 0) text += `… (${this.dropped} more bytes of this line not kept)`;
+    this.parts = [];
+    this.kept = 0;
+    this.dropped = 0;
+    this.onLine(text);
+  }
 }
 
 /** One line of a command's result for the job log and the member's error. */

@@ -15,6 +15,7 @@ import { homedir } from 'node:os';
 import type { Clock } from '../api/client.js';
 import type * as s from '../api/schemas.js';
 import { systemClock } from '../context.js';
+import { commandEnv } from '../command-env.js';
 import { parseDuration } from '../inputs/duration.js';
 import { probeHttp } from '../proxy/probe.js';
 import { createExec, describeExit, formatMs, type ExecFn } from './deploy-exec.js';
@@ -38,7 +39,7 @@ export interface DeployRunnerOptions {
   clock?: Clock;
   exec?: ExecFn;
   probe?: ProbeFn;
-  /** The environment deploy commands inherit (and where the settings below are read). Default process.env. */
+  /** The control plane's environment: deploy commands get PATH, HOME and the like from it (src/command-env.ts), and the settings below are read there. Default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Per-member limit of the deploy command. Default OWNSTACK_DEPLOY_TIMEOUT, else 10 minutes. */
   memberTimeoutMs?: number;
@@ -378,9 +379,8 @@ export class LocalDeployRunner implements DeployRunner {
     }
     const addresses = parseList(a.addresses);
     this.step(job, log, app, 'deploy', `running the deploy command of ${app} (limit ${formatMs(this.memberTimeoutMs)})`);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, {
+    // An explicit environment: never the control plane's credentials or state paths.
+    const env = commandEnv(this.env, {
       OWNSTACK_CLUSTER: job.cluster,
       OWNSTACK_APP: app,
       OWNSTACK_MEMBER_ADDRESSES: addresses.join(' '),

@@ -5,8 +5,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { routes, type RouteName, type Route } from '../api/routes.js';
-import type { ErrorBody } from '../api/schemas.js';
-import { issuePath, issueToDetails } from '../inputs/parse.js';
+import { clusterCreateRequest, type ErrorBody } from '../api/schemas.js';
+import { issuePath, issueToDetails, secretFieldsOf } from '../inputs/parse.js';
+import { secretValues } from '../inputs/secret.js';
 import type { DeployService } from './deploys.js';
 import { FINISHED_STATES } from './deploys.js';
 import { HttpError, invalid } from './http-error.js';
@@ -18,6 +19,7 @@ import type { AgentReport } from '../api/agent.js';
 import { agentConfigOf, clusterStatus, proxyConfig } from './status.js';
 import type { AgentTokens, ProxyFleet } from './fleet.js';
 import { parseId } from './deploys.js';
+import { checkPathParam, parseRequestTarget } from './request-target.js';
 import { didYouMean } from './suggest.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,7 +36,6 @@ export interface HttpDeps {
   reconciler: Reconciler;
   idempotency: IdempotencyStore;
   token: string;
-  stateDir: string;
   version: string;
   log: (line: string) => void;
   /** Builds the OpenAPI document (loaded lazily: only GET /api/openapi.json needs it). */
@@ -42,6 +43,11 @@ export interface HttpDeps {
   /** The proxies' reports and long-polls (absent: no agent endpoints). */
   fleet?: ProxyFleet;
   agentTokens?: AgentTokens;
+  /** Whether a Host header names this server (DNS rebinding guard); undefined accepts any. */
+  allowedHost?: (host: string) => boolean;
+  /** The error to answer with 503 when the request's connection is over the connection limit. */
+  overCapacity?: (req: IncomingMessage) => ErrorBody['error'] | null;
+  limits?: Partial<HttpLimits>;
 }
 
 /** What a handler sees: decoded path parameters, the query, the validated body. */
@@ -72,29 +78,55 @@ interface Handler {
 interface CompiledRoute {
   name: RouteName;
   route: Route;
-  regex: RegExp;
-  keys: string[];
+  /** The template's segments: a literal, or `:name` for a parameter. */
+  segments: string[];
 }
 
 function compile(): CompiledRoute[] {
   return (Object.keys(routes) as RouteName[]).map((name) => {
     const route = routes[name] as Route;
-    const keys: string[] = [];
-    const pattern = route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:([a-z_]+)/g, (_, k: string) => {
-      keys.push(k);
-      return '([^/]+)';
-    });
-    return { name, route, regex: new RegExp(`^${pattern}$`), keys };
+    return { name, route, segments: route.path.slice(1).split('/') };
   });
 }
+
+/** The path parameters when the raw path fits the template, else null (literals compare as sent). */
+function matchRoute(r: CompiledRoute, rawSegments: string[], decoded: string[]): Record<string, string> | null {
+  if (r.segments.length !== rawSegments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < r.segments.length; i++) {
+    const t = r.segments[i]!;
+    if (t.startsWith(':')) params[t.slice(1)] = decoded[i]!;
+    else if (t !== rawSegments[i]) return null;
+  }
+  return params;
+}
+
+/** What a request was served as, for server.log: the route template and the decoded parameters. */
+interface Served {
+  line: string;
+}
+
+/** Limits of the HTTP layer; the defaults are documented in the README (control plane, limits). */
+export interface HttpLimits {
+  /** Event streams (GET …/events) open at once; one more is a 503. */
+  eventStreams: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { eventStreams: 32 };
+
+/** Deepest nesting of arrays and objects a JSON body may have (the deepest request body has 3). */
+export const MAX_JSON_DEPTH = 16;
 
 /** The request listener of the control plane, plus a close() that ends open event streams. */
 export function createRequestHandler(deps: HttpDeps): { listener: (req: IncomingMessage, res: ServerResponse) => void; close(): void } {
   const compiled = compile();
   const handlers = buildHandlers(deps);
-  const streams = new Set<() => void>();
+  const streams = new Set<(shutdown?: boolean) => void>();
   const tokenDigest = sha256(deps.token);
-  const ctxStreams = { streams };
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
+  const ctxStreams = { streams, maxStreams: limits.eventStreams };
+  // Public answers never name a path on this machine.
+  const tokenHint = "see the control plane's token file (`ownstack local` prints the URL and token)";
 
   /** Who the bearer token is: the operator (the control plane's token) or a cluster's agents. */
   const authorised = (req: IncomingMessage, route?: Route): Caller => {
@@ -105,7 +137,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
         message: 'missing bearer token',
         field: 'Authorization',
         rule: 'send Authorization: Bearer <token>',
-        hint: `the local token is in ${deps.stateDir}/token (ownstack local prints the URL and token)`,
+        hint: tokenHint,
       });
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -123,22 +155,24 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
         code: 'unauthorized',
         message: m ? 'invalid bearer token' : 'the Authorization header must be "Bearer <token>"',
         field: 'Authorization',
-        rule: 'the token in the state folder of this control plane',
-        hint: `the local token is in ${deps.stateDir}/token`,
+        rule: "the token of this control plane",
+        hint: tokenHint,
       });
     }
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
+  async function handle(req: IncomingMessage, res: ServerResponse, served: Served): Promise<number> {
     const method = (req.method ?? 'GET').toUpperCase();
-    const url = new URL(req.url ?? '/', 'http://control-plane.invalid');
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    const onPath = compiled.filter((r) => r.regex.test(path));
-    const match = onPath.find((r) => r.route.method === method) ?? (method === 'HEAD' ? onPath.find((r) => r.route.method === 'GET') : undefined);
+    checkHost(req, deps.allowedHost);
+    const target = parseRequestTarget(req.url ?? '/');
+    const { path } = target;
+    const rawSegments = path === '/' ? [] : path.slice(1).split('/');
+    const onPath = compiled.map((r) => ({ r, params: matchRoute(r, rawSegments, target.segments) })).filter((m) => m.params !== null);
+    const match = onPath.find((m) => m.r.route.method === method) ?? (method === 'HEAD' ? onPath.find((m) => m.r.route.method === 'GET') : undefined);
     if (!match) {
       authorised(req, undefined);
       if (onPath.length > 0) {
-        const allow = [...new Set(onPath.map((r) => r.route.method))].join(', ');
+        const allow = [...new Set(onPath.map((m) => m.r.route.method))].join(', ');
         res.setHeader('allow', allow);
         throw new HttpError(405, { code: 'invalid', message: `${method} is not allowed on ${path}`, hint: `allowed: ${allow}` });
       }
@@ -150,18 +184,14 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
         candidates: didYouMean(path, known, 3),
       });
     }
-    const { route, name } = match;
+    const { route, name } = match.r;
+    const params = match.params!;
+    for (const [k, v] of Object.entries(params)) checkPathParam(k, v);
+    served.line = `${route.path}${Object.entries(params).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join('')}`;
     const caller: Caller = route.public ? { kind: 'operator' } : authorised(req, route);
 
-    const params: Record<string, string> = {};
-    const values = match.regex.exec(path)!.slice(1);
-    match.keys.forEach((k, i) => {
-      try {
-        params[k] = decodeURIComponent(values[i]!);
-      } catch {
-        throw invalid(`invalid ${k} in the path: bad percent-encoding`, { field: k, value: values[i]! });
-      }
-    });
+    const queryDryRun = checkQuery(route, method, target.query);
+    if (queryDryRun) served.line += ' dry_run';
 
     const rawText = await readBody(req);
     let raw: unknown;
@@ -172,18 +202,20 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
         if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
           throw new HttpError(415, { code: 'invalid', message: `the body must be JSON (content-type application/json), not ${type}`, field: 'Content-Type', value: type });
         }
-        try {
-          raw = JSON.parse(rawText) as unknown;
-        } catch (err) {
-          throw invalid(`the body is not valid JSON: ${(err as Error).message}`, { field: 'body', rule: 'a JSON object' });
-        }
+        raw = parseJsonBody(rawText);
       }
-    } else if (rawText.trim() !== '' && method !== 'GET' && method !== 'DELETE') {
-      throw invalid(`${method} ${route.path} takes no body`, { field: 'body' });
+    } else if (rawText.trim() !== '' && method !== 'GET' && method !== 'HEAD') {
+      // A DELETE's body is refused, not ignored: `{"dry_run": true}` there must not destroy anything.
+      throw invalid(`${method} ${route.path} takes no body${route.dryRun ? ' (a dry run is ?dry_run=true)' : ''}`, { field: 'body', rule: 'no request body' });
     }
+    if (!route.dryRun && raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.hasOwn(raw, 'dry_run')) throw noDryRun(method, route);
     const body = route.body !== undefined ? validateBody(route.body, raw) : undefined;
-    const dryRun = (body as { dry_run?: boolean } | undefined)?.dry_run === true || queryBool(url.searchParams, 'dry_run');
-    const ctx: Ctx = { params, query: url.searchParams, body, dryRun, caller };
+    const bodyDryRun = (body as { dry_run?: boolean } | undefined)?.dry_run === true;
+    const dryRun = route.dryRun === true && (bodyDryRun || queryDryRun);
+    if (bodyDryRun && !queryDryRun) served.line += ' dry_run';
+    // One source of truth for the handlers: the body's flag says what the request asked for.
+    if (body !== null && typeof body === 'object' && 'dry_run' in body) (body as { dry_run: boolean }).dry_run = dryRun;
+    const ctx: Ctx = { params, query: target.query, body, dryRun, caller };
     const handler = handlers[name];
 
     if (handler.stream) {
@@ -196,7 +228,9 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     }
 
     const key = method === 'POST' ? parseIdempotencyKey(req.headers['idempotency-key']) : undefined;
-    const hash = key === undefined ? '' : requestHash(method, path, rawText);
+    // A dry run and the real call are different requests: a key used for one never answers the other.
+    const hashedPath = dryRun ? `${path}?dry_run` : path;
+    const hash = key === undefined ? '' : requestHash(method, hashedPath, rawText);
     if (key !== undefined) {
       const stored = deps.idempotency.replay(key, method, path, hash);
       if (stored) {
@@ -248,12 +282,21 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
-    handle(req, res)
-      .then((status) => deps.log(`${req.method} ${req.url} ${status} ${Date.now() - started}ms`))
+    // Until a route matches, the log names the path as sent (escaped like every log line).
+    const served: Served = { line: JSON.stringify(shortText(req.url ?? '/', 300)) };
+    if (deps.overCapacity?.(req)) {
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '1');
+      sendJson(res, 503, { error: deps.overCapacity(req)! });
+      deps.log(`${req.method} ${served.line} 503 too many connections`);
+      return;
+    }
+    handle(req, res, served)
+      .then((status) => deps.log(`${req.method} ${served.line} ${status} ${Date.now() - started}ms`))
       .catch((err: unknown) => {
         const { status, body } = toErrorResponse(err);
-        if (status >= 500 && !(err instanceof HttpError)) deps.log(`${req.method} ${req.url} ${status}: ${(err as Error)?.stack ?? String(err)}`);
-        else deps.log(`${req.method} ${req.url} ${status} ${Date.now() - started}ms ${body.error.message}`);
+        if (status >= 500 && body.error.code === 'internal') deps.log(`${req.method} ${served.line} ${status}: ${(err as Error)?.stack ?? String(err)}`);
+        else deps.log(`${req.method} ${served.line} ${status} ${Date.now() - started}ms ${body.error.message}`);
         if (res.headersSent) {
           res.end();
           return;
@@ -268,10 +311,92 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
   return {
     listener,
     close() {
-      for (const end of streams) end();
+      // Shutting down: end every stream and let go of its socket (a client may hold it open).
+      for (const end of streams) end(true);
       streams.clear();
     },
   };
+}
+
+/** Refuses a Host header that names none of the addresses this server answers to (DNS rebinding). */
+function checkHost(req: IncomingMessage, allowed: ((host: string) => boolean) | undefined): void {
+  const host = req.headers.host;
+  if (allowed === undefined || host === undefined) return;
+  if (allowed(host)) return;
+  throw new HttpError(421, {
+    code: 'forbidden',
+    message: `the Host header ${JSON.stringify(shortText(host, 100))} names no address of this control plane`,
+    field: 'Host',
+    value: shortText(host, 100),
+    rule: 'the address it listens on (127.0.0.1, ::1 or localhost with its port), or a name listed in OWNSTACK_ALLOWED_HOSTS',
+    hint: 'use the URL in server.json, or add the name that fronts this control plane to OWNSTACK_ALLOWED_HOSTS',
+  });
+}
+
+/** Checks the query against the route's declared parameters; returns whether it asks for a dry run. */
+function checkQuery(route: Route, method: string, query: URLSearchParams): boolean {
+  const known = Object.keys(route.query ?? {});
+  const seen = new Set<string>();
+  for (const k of query.keys()) {
+    if (seen.has(k)) throw invalid(`the query parameter ${JSON.stringify(shortText(k, 60))} is given twice`, { field: k, rule: 'each query parameter at most once' });
+    seen.add(k);
+    if (known.includes(k)) continue;
+    if (k === 'dry_run' && !route.dryRun && method !== 'GET') {
+      if (queryBool(query, 'dry_run')) throw noDryRun(method, route);
+      continue;
+    }
+    const near = didYouMean(k, known, 1);
+    throw invalid(`unknown query parameter ${JSON.stringify(shortText(k, 60))}${near.length > 0 ? ` — did you mean ${near[0]}?` : ''}`, {
+      field: shortText(k, 60),
+      rule: known.length > 0 ? `not a query parameter of ${method} ${route.path} (parameters: ${known.join(', ')})` : `${method} ${route.path} takes no query parameters`,
+      ...(near.length > 0 ? { hint: near[0]!, candidates: near } : {}),
+    });
+  }
+  return route.dryRun === true && queryBool(query, 'dry_run');
+}
+
+function noDryRun(method: string, route: Route): HttpError {
+  return invalid(`${method} ${route.path} has no dry run: it cannot be previewed, and a dry run must never change anything`, {
+    field: 'dry_run',
+    rule: 'dry_run applies to routing changes, hostnames and cluster destroy',
+    hint: 'leave dry_run out to make the change',
+  });
+}
+
+/** Parses a JSON body: too deep a nesting and a syntax error are 400s that never quote the body. */
+function parseJsonBody(text: string): unknown {
+  const depth = jsonDepthBeyond(text, MAX_JSON_DEPTH);
+  if (depth) throw invalid(`the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, { field: 'body', rule: `a JSON object nested at most ${MAX_JSON_DEPTH} levels deep` });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // The parser's message quotes the body (a secret, a forged log line): keep only the position.
+    const at = /at position (\d+)/.exec((err as Error).message)?.[1];
+    throw invalid(`the body is not valid JSON${at === undefined ? '' : ` (at character ${at})`}`, { field: 'body', rule: 'a JSON object' });
+  }
+}
+
+/** True when `text` nests `[`/`{` deeper than `max` (strings skipped); one pass, no recursion. */
+export function jsonDepthBeyond(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+function shortText(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
 function sha256(s: string): Buffer {
@@ -353,7 +478,8 @@ function validateBody(schema: z.ZodType, raw: unknown): unknown {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
-  const all = issues.map((issue) => issueToDetails(issue, issuePath(issue) || 'body', raw));
+  const secrets = secretFieldsOf(schema);
+  const all = issues.map((issue) => issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
   const first = all[0]!;
   throw new HttpError(400, {
     ...first,
@@ -375,7 +501,7 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
   const store = svc.store;
   return {
     health: {
-      read: async () => ({ ok: true, service: 'ownstack-control-plane', version: deps.version, pid: process.pid, state_dir: deps.stateDir }),
+      read: async () => ({ ok: true, service: 'ownstack-control-plane', version: deps.version, pid: process.pid }),
     },
     openapi: {
       read: async () => {
@@ -396,7 +522,7 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
     },
     clusterShow: { run: (ctx) => svc.clusterShow(ctx.params.cluster!) },
     clusterDestroy: {
-      read: async (ctx) => destroyCluster(deps, ctx.params.cluster!, queryBool(ctx.query, 'with_proxy')),
+      read: async (ctx) => destroyCluster(deps, ctx.params.cluster!, queryBool(ctx.query, 'with_proxy'), ctx.dryRun),
     },
     clusterStatus: {
       read: async (ctx) => clusterStatus(store, reconciler, deploys.log, store.cluster(ctx.params.cluster!)),
@@ -428,7 +554,7 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
     deployStart: { run: (ctx) => deploys.start(ctx.params.cluster!, ctx.body) },
     deployList: { run: (ctx) => deploys.list(ctx.params.cluster!) },
     deployShow: { run: (ctx) => deploys.show(ctx.params.cluster!, ctx.params.id!) },
-    deployEvents: { stream: (ctx, req, res) => streamEvents(deps, ctx, req, res as ServerResponse & { streams: Set<() => void> }) },
+    deployEvents: { stream: (ctx, req, res) => streamEvents(deps, ctx, req, res as EventResponse) },
     deployAbort: { run: (ctx) => deploys.abort(ctx.params.cluster!, ctx.params.id!) },
 
     agentConfig: { stream: (ctx, _req, res) => serveAgentConfig(deps, ctx, res) },
@@ -502,12 +628,13 @@ async function receiveAgentReport(deps: HttpDeps, ctx: Ctx, res: ServerResponse)
 
 /** Create-time check of the edge settings: the driver's verify() (credentials, zone, target group, folder). */
 async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'dns_rr' | 'cloudflare' | 'aws_alb' | 'none'; edge_config: Record<string, unknown> }): Promise<void> {
-  const { EdgeError, EDGE_SECRET_KEYS, redact } = await import('../edge/index.js');
+  const { EdgeError, redact } = await import('../edge/index.js');
   // The driver's last warning (already redacted by the driver) explains a timeout: "no answer"
   // alone would leave the cause in server.log only.
   let lastWarning: string | null = null;
   const logger = { info: () => undefined, warn: (m: string) => void (lastWarning = m.replace(/; retrying in \d+ ms$/, '')) };
-  const secrets = EDGE_SECRET_KEYS.map((k) => body.edge_config[k]).filter((v): v is string => typeof v === 'string');
+  // The request's secret fields, as the schema marks them: none may reach a message.
+  const secrets = secretValues(body, secretFieldsOf(clusterCreateRequest));
   const timeouts = new WeakSet<Error>();
   const timedOut = (message: string, hint: string): Error => {
     const err = new EdgeError(message, 'unavailable', hint);
@@ -531,7 +658,7 @@ async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'd
     await Promise.race([verify, timeout]);
   } catch (err) {
     if (!(err instanceof EdgeError)) throw err;
-    const fields = { field: 'edge_config', rule: `the ${body.edge} edge must accept these settings at create time`, ...(err.hint ? { hint: redact(err.hint, secrets) } : {}) };
+    const fields = { field: err.field ? `edge_config.${err.field}` : 'edge_config', rule: `the ${body.edge} edge must accept these settings at create time`, ...(err.hint ? { hint: redact(err.hint, secrets) } : {}) };
     if (err.kind === 'invalid' || err.kind === 'auth') throw invalid(redact(`the ${body.edge} edge refused the settings: ${err.message}`, secrets), fields);
     const last = timeouts.has(err) && lastWarning !== null ? ` (last error: ${lastWarning})` : '';
     throw new HttpError(424, { code: err.kind === 'unavailable' ? 'unavailable' : 'failed', message: redact(`could not verify the ${body.edge} edge: ${err.message}${last}`, secrets), ...fields });
@@ -540,8 +667,11 @@ async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'd
   }
 }
 
-/** DELETE a cluster: edge records first (so nothing points at proxies that are gone), then the rows, then files. */
-async function destroyCluster(deps: HttpDeps, ref: string, withProxy: boolean): Promise<unknown> {
+/**
+ * DELETE a cluster: edge records first (so nothing points at proxies that are gone), then the
+ * rows, then files. A dry run makes the same checks and answers the cluster that would go.
+ */
+async function destroyCluster(deps: HttpDeps, ref: string, withProxy: boolean, dryRun: boolean): Promise<unknown> {
   const { service: svc, reconciler, deploys } = deps;
   const store = svc.store;
   const c = store.cluster(ref);
@@ -549,6 +679,7 @@ async function destroyCluster(deps: HttpDeps, ref: string, withProxy: boolean): 
   if (current?.state === 'running') {
     throw new HttpError(409, { code: 'conflict', message: `cluster ${c.name} has a running deploy (${current.id})`, hint: 'abort it or wait for it to finish' });
   }
+  if (dryRun) return store.toCluster(c);
   if (c.edge !== 'none') {
     try {
       await reconciler.edgeDriver(c).remove(store.domains(c.id).map((d) => d.hostname));
@@ -571,30 +702,48 @@ async function destroyCluster(deps: HttpDeps, ref: string, withProxy: boolean): 
     }
     return v;
   });
-  await reconciler.teardown(c);
+  try {
+    await reconciler.teardown(c);
+  } catch (err) {
+    // The cluster is gone (its rows are deleted): what is left is files, worth a log line, not a failure.
+    deps.log(`cluster ${c.name} was destroyed, but its replicas or folder were not all removed: ${(err as Error).message}`);
+  }
   return view;
 }
 
 /** GET …/deploys/:id/events: recorded events after `after`, then live ones until the job finishes. */
-async function streamEvents(deps: HttpDeps, ctx: Ctx, req: IncomingMessage, res: ServerResponse & { streams: Set<() => void> }): Promise<void> {
+type EventResponse = ServerResponse & { streams: Set<(shutdown?: boolean) => void>; maxStreams: number };
+
+async function streamEvents(deps: HttpDeps, ctx: Ctx, req: IncomingMessage, res: EventResponse): Promise<void> {
   const job = deps.deploys.resolve(ctx.params.cluster!, ctx.params.id!);
   const afterRaw = ctx.query.get('after');
   if (afterRaw !== null && !/^\d{1,15}$/.test(afterRaw)) {
     throw invalid(`invalid after ${JSON.stringify(afterRaw)}: the last seen event seq (a whole number)`, { field: 'after', value: afterRaw, rule: 'a whole number' });
   }
+  if (res.streams.size >= res.maxStreams) {
+    res.setHeader('retry-after', '5');
+    throw new HttpError(503, {
+      code: 'unavailable',
+      message: `${res.streams.size} event streams are open, the most this control plane serves at once`,
+      rule: `at most ${res.maxStreams} open event streams`,
+      hint: 'close a `--follow` or `--wait` that is no longer needed, or poll GET …/deploys/:id instead',
+    });
+  }
   let last = afterRaw === null ? 0 : Number(afterRaw);
   const log = deps.deploys.log;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  // connection: close — the socket goes with the stream, so a shutdown never waits for it to idle out.
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'close', 'x-accel-buffering': 'no' });
   res.flushHeaders();
   await new Promise<void>((resolve) => {
     let done = false;
-    const finish = (): void => {
+    const finish = (shutdown = false): void => {
       if (done) return;
       done = true;
       unsubscribe();
       clearInterval(heartbeat);
       res.streams.delete(finish);
       res.end();
+      if (shutdown) res.destroy();
       resolve();
     };
     const flush = (): void => {
@@ -610,7 +759,8 @@ async function streamEvents(deps: HttpDeps, ctx: Ctx, req: IncomingMessage, res:
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
     heartbeat.unref();
     res.streams.add(finish);
-    req.on('close', finish);
+    // The response's close: the request's own 'close' has already fired once its (empty) body was read.
+    res.on('close', () => finish());
     flush();
   });
 }

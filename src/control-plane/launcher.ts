@@ -35,7 +35,6 @@ export interface HealthInfo {
   service: 'ownstack-control-plane';
   version: string;
   pid: number;
-  state_dir: string;
 }
 
 /** Every path of the local control plane's state folder. */
@@ -485,7 +484,7 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   const paths = localPaths(opts.home);
   ensurePrivateDir(paths.home);
   ensurePrivateDir(paths.dir);
-  const { startControlPlane } = await import('./server.js');
+  const { startControlPlane, allowedHostsFromEnv } = await import('./server.js');
   const { DEFAULT_EDGE_INTERVAL_MS } = await import('./edge-loop.js');
   const { durationFromEnv, proxyPortBaseFromEnv } = await import('./settings.js');
   const proxyPortBase = proxyPortBaseFromEnv(process.env);
@@ -517,6 +516,7 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
       proxyPortBase,
       edgeIntervalMs,
       deployRunner: (deps) => createDeployRunner(deps),
+      allowedHosts: allowedHostsFromEnv(process.env),
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -547,6 +547,7 @@ export interface StopResult {
   url: string | null;
   /** True when SIGTERM was not enough and SIGKILL ended it. */
   forced: boolean;
+  /** Proxy replicas that ran before and are gone now: the server's own, and any an earlier server left. */
   stopped_proxies: number;
 }
 
@@ -589,7 +590,7 @@ export async function stopLocalControlPlane(opts: { home: string; clock: Clock; 
   if (!existsSync(paths.dir)) return none;
   return withStartLock(paths, opts.clock, async () => {
     const info = readServerInfo(paths);
-    let result = none;
+    let result = { ...none };
     if (info && isAlive(info.pid)) {
       const health = await probeHealth(info.url);
       // Never signal a stranger that reused the pid of a server long gone.

@@ -6,12 +6,13 @@
 // `local stop --proxies`. An agent that dies is started again (backoff up to 30 s).
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { commandEnv } from '../command-env.js';
 import { cmdlineOf, isAlive, readPidFile, spawnDetached, terminate } from '../proxy/runtime-process.js';
 import type { RuntimeCluster } from './reconcile.js';
 
 export const MAX_RESTART_DELAY_MS = 30_000;
-/** What a local agent inherits from the control plane's environment (never credentials). */
-const AGENT_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'OWNSTACK_HOME', 'OWNSTACK_CADDY_BIN', 'OWNSTACK_PROXY_RESTART_DELAY'];
+/** The control plane's settings a local agent gets (next to what command-env.ts passes). */
+const AGENT_ENV = ['OWNSTACK_HOME', 'OWNSTACK_CADDY_BIN', 'OWNSTACK_PROXY_RESTART_DELAY', 'OWNSTACK_COMMAND_ENV'];
 
 export interface LocalAgentsOptions {
   /** $OWNSTACK_HOME/local */
@@ -98,10 +99,11 @@ export class LocalAgents {
     ];
   }
 
+  /** An agent runs our program, and proxy app commands with what command-env.ts passes: never credentials. */
   private env(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const k of AGENT_ENV) if (this.o.env[k] !== undefined) out[k] = this.o.env[k]!;
-    return out;
+    const own: Record<string, string> = {};
+    for (const k of AGENT_ENV) if (this.o.env[k] !== undefined) own[k] = this.o.env[k]!;
+    return commandEnv(this.o.env, own);
   }
 
   /** Runs replicas 0 … proxyCount-1 of a cluster: adopts running agents, starts missing ones. */

@@ -100,6 +100,8 @@ export class Reconciler {
     readonly localDir: string,
     readonly runtime: ProxyRuntime,
     private readonly log: (line: string) => void,
+    /** The control plane's environment: the edge drivers' knobs (OWNSTACK_CLOUDFLARE_API_URL, the test endpoint override). */
+    readonly env: NodeJS.ProcessEnv = process.env,
     /** Wakes the agents waiting for a cluster's next generation. */
     private readonly published: (clusterId: number) => void = () => undefined,
   ) {}
@@ -137,7 +139,7 @@ export class Reconciler {
     const driver = createEdgeDriver(
       { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
       // Issue 7: env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
-      { clusterDir: this.clusterDir(c.name), env: process.env, logger, ...rest },
+      { clusterDir: this.clusterDir(c.name), env: this.env, logger, ...rest },
     );
     return skipWildcards(driver);
   }
@@ -290,7 +292,8 @@ export class Reconciler {
     if (last && c.edge_error === null && JSON.stringify(last) === JSON.stringify(want)) return warnings;
     try {
       const driver = this.edgeDriver(c);
-      const gone = (last?.hosts ?? []).filter((h) => !want.hosts.includes(h));
+      const kept = new Set(want.hosts);
+      const gone = (last?.hosts ?? []).filter((h) => !kept.has(h));
       if (gone.length > 0) await driver.remove(gone);
       if (want.proxies.length > 0) await driver.publish(want.hosts, want.proxies);
       this.store.run('UPDATE clusters SET edge_published = ?, edge_error = NULL, edge_reconciled_at = ? WHERE id = ?', JSON.stringify(want), now(), c.id);
@@ -318,10 +321,22 @@ export class Reconciler {
     }
   }
 
-  /** Removes what a destroyed cluster left behind: replicas, edge records, its folder. */
-  async teardown(c: ClusterRow): Promise<void> {
-    await this.runtime.stop?.(this.runtimeCluster(c));
-    await rm(this.clusterDir(c.name), { recursive: true, force: true });
+  /**
+   * Removes what a destroyed cluster left behind: its replicas and its folder. Serialised with the
+   * cluster's reconciles: one still running (writing files, starting a proxy) finishes first, so
+   * nothing writes into the folder while it is removed, and a later one finds no cluster.
+   */
+  teardown(c: ClusterRow): Promise<void> {
+    const chain = this.chains.get(c.id) ?? { tail: Promise.resolve(), queued: null };
+    const run = chain.tail.then(async () => {
+      await this.runtime.stop?.(this.runtimeCluster(c));
+      await rm(this.clusterDir(c.name), { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+      this.renders.delete(c.id);
+    });
+    chain.tail = run.catch(() => undefined);
+    chain.queued = null;
+    this.chains.set(c.id, chain);
+    return run;
   }
 }
 

@@ -2,16 +2,17 @@
 // reconciles every cluster's rendered files and serves the REST API on loopback only.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { isIP } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { isIP, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../inputs/loopback.js';
 import { openDatabase } from './db.js';
 import { DeployLog, DeployService, type DeployRunner } from './deploys.js';
 import type { DeployRunnerDeps } from './deploy-runner.js';
-import { createRequestHandler } from './http.js';
+import { createRequestHandler, type HttpLimits } from './http.js';
 import { startEdgeLoop, type EdgeLoop } from './edge-loop.js';
 import { IdempotencyStore } from './idempotency.js';
+import { escapeControls } from './log-line.js';
 import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './reconcile.js';
 import { Service } from './service.js';
 import { AgentTokens, ProxyFleet } from './fleet.js';
@@ -39,6 +40,15 @@ export interface ControlPlaneOptions {
   proxyPortBase?: number;
   /** The deploy runner (default: none — jobs stay `queued`), or a factory given the control plane's internals (issue 5: deploy-runner.ts). */
   deployRunner?: DeployRunner | ((deps: DeployRunnerDeps) => DeployRunner);
+  /**
+   * Host names (besides the listen address, loopback IPs and localhost) a request's Host header
+   * may name: a reverse proxy or tunnel in front (OWNSTACK_ALLOWED_HOSTS).
+   */
+  allowedHosts?: string[];
+  /** Connection and event-stream caps (defaults: DEFAULT_MAX_CONNECTIONS, http.ts DEFAULT_HTTP_LIMITS). */
+  limits?: Partial<HttpLimits> & { connections?: number };
+  /** The environment edge drivers read their settings from (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningControlPlane {
@@ -49,6 +59,31 @@ export interface RunningControlPlane {
 }
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+/** Open connections served at once; a request on one more connection is answered 503. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/** OWNSTACK_ALLOWED_HOSTS: comma- or space-separated host names, lower case, ports dropped. */
+export function allowedHostsFromEnv(env: NodeJS.ProcessEnv): string[] {
+  return (env.OWNSTACK_ALLOWED_HOSTS ?? '')
+    .split(/[\s,]+/)
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+}
+
+/**
+ * The Host check against DNS rebinding: a page on evil.example that resolves to 127.0.0.1 sends
+ * `Host: evil.example`. Accepted: loopback IP literals, localhost, the bind host, and the
+ * configured names (any port: a rebinding page cannot choose the Host's name, only its port).
+ */
+export function hostMatcher(bindHost: string, extra: readonly string[]): (host: string) => boolean {
+  const names = new Set(['localhost', bindHost.toLowerCase().replace(/^\[(.*)\]$/, '$1'), ...extra.map((h) => h.replace(/^\[(.*)\]$/, '$1'))]);
+  return (header) => {
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(header.trim().toLowerCase());
+    if (!m) return false;
+    const name = (m[1] ?? m[2] ?? '').replace(/\.$/, '');
+    return names.has(name) || (isIP(name) !== 0 && isLoopback(name));
+  };
+}
 
 /** What a proxy runtime factory gets. */
 export interface RuntimeDeps {
@@ -82,7 +117,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   if (!isLoopback(host)) {
     throw new Error(`the local control plane binds loopback addresses only (127.0.0.0/8, ::1, localhost), not ${host}: it has no TLS and one shared token`);
   }
-  const log = opts.log ?? (() => undefined);
+  const sink = opts.log ?? (() => undefined);
+  // One event per line: nothing a client sends (a path, a body, a name) can forge a log line.
+  const log = (line: string): void => sink(escapeControls(line));
   const localDir = join(opts.home, 'local');
   mkdirSync(localDir, { recursive: true, mode: 0o700 });
   chmodSync(localDir, 0o700);
@@ -102,7 +139,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   };
   const fleet = new ProxyFleet(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, onHealthChange: proxiesChanged });
   const runtime = typeof opts.runtime === 'function' ? opts.runtime({ store, fleet, proxiesChanged }) : (opts.runtime ?? noopRuntime);
-  const reconciler = new Reconciler(store, localDir, runtime, log, (id) => fleet.notify(id));
+  const reconciler = new Reconciler(store, localDir, runtime, log, opts.env ?? process.env, (id) => fleet.notify(id));
   service.onRender = (id, rendered) => reconciler.remember(id, rendered);
   service.recallRender = (id) => reconciler.recall(id);
   const deployLog = new DeployLog(store);
@@ -111,6 +148,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const idempotency = new IdempotencyStore(store);
   let server: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const maxConnections = opts.limits?.connections ?? DEFAULT_MAX_CONNECTIONS;
+  const overCap = new Set<Socket>();
   let closeHandler = (): void => undefined;
   try {
     // Issue 5: with a runner, unfinished jobs (queued ones too) become interrupted and what they drained is undrained.
@@ -126,17 +165,50 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       reconciler,
       idempotency,
       token,
-      stateDir: localDir,
       version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',
       log,
       openapi: async () => (await import('../api/openapi.js')).buildOpenApi(),
       fleet,
       agentTokens: new AgentTokens(store),
+      allowedHost: hostMatcher(host, opts.allowedHosts ?? []),
+      overCapacity: (req: IncomingMessage) =>
+        overCap.has(req.socket)
+          ? { code: 'unavailable', message: `the control plane has ${maxConnections} open connections, the most it serves at once`, rule: `at most ${maxConnections} open connections`, hint: 'close idle connections (or event streams) and retry' }
+          : null,
+      ...(opts.limits ? { limits: opts.limits } : {}),
     });
     closeHandler = handler.close;
-    const srv = createServer({ requestTimeout: 60_000 }, handler.listener);
+    // Headers must arrive within 10 s and a whole request within 60 s, so idle or slow
+    // connections cannot hold the connection slots for long.
+    const srv = createServer({ requestTimeout: 60_000, headersTimeout: 10_000 }, handler.listener);
     server = srv;
     srv.keepAliveTimeout = 5_000;
+    const open = new Set<Socket>();
+    srv.on('connection', (socket: Socket) => {
+      open.add(socket);
+      if (open.size > maxConnections) overCap.add(socket);
+      socket.once('close', () => {
+        open.delete(socket);
+        overCap.delete(socket);
+      });
+    });
+    // Past twice the cap, connections are dropped without an answer.
+    srv.maxConnections = maxConnections * 2;
+    // What node's parser refuses (an unknown method, broken framing, headers too large) gets the
+    // one error body too; the offending bytes are neither echoed nor logged.
+    srv.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (err.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+        socket.destroy();
+        return;
+      }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const message =
+        status === 408 ? 'the request did not arrive in time' : status === 431 ? 'the request headers are too large' : `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`;
+      const body = `${JSON.stringify({ error: { code: status === 408 ? 'timeout' : 'invalid', message } })}\n`;
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      log(`HTTP request refused by the parser: ${status} ${err.code ?? 'parse error'}`);
+    });
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(opts.port ?? 0, host, () => {

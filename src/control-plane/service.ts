@@ -3,7 +3,7 @@
 // exactly the committed state; a dry run computes the same plan and rolls the transaction back.
 import type { z } from 'zod';
 import type * as s from '../api/schemas.js';
-import { checkHostname, envNameForHostname, findEnvNameCollision } from '../inputs/index.js';
+import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER } from '../inputs/index.js';
 import type { Db } from './db.js';
 import { conflict, invalid, notFound } from './http-error.js';
 import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, type Snapshot } from './plan.js';
@@ -191,6 +191,15 @@ export class Service {
   domainAdd(ref: string, input: Out<typeof s.domainAddRequest>): Outcome<Mutation<s.Domain>> {
     const c = this.store.cluster(ref);
     return this.mutate(c, input.dry_run, () => {
+      const count = this.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM domains WHERE cluster_id = ?', c.id)!.n;
+      if (count >= MAX_HOSTNAMES_PER_CLUSTER) {
+        throw conflict(`cluster ${c.name} already fronts ${count} hostnames, the most a cluster holds`, {
+          field: 'hostname',
+          value: input.hostname,
+          rule: `at most ${MAX_HOSTNAMES_PER_CLUSTER} hostnames per cluster`,
+          hint: 'remove hostnames it no longer serves, or put this one in another cluster',
+        });
+      }
       const id = this.insertDomain(c, input.hostname, 'hostname');
       const d = this.store.domains(c.id).find((x) => x.id === id)!;
       return { result: this.store.toDomain(c, d) };
@@ -311,6 +320,7 @@ export class Service {
           });
         }
       }
+      this.assertUpstreamRoom(c, app ? 'app' : 'url', app ? app.name : input.url);
       const { lastInsertRowid } = this.store.run(
         `INSERT INTO upstreams (cluster_id, variant_id, hostname, kind, url, app_id, weight, status, host_header, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
@@ -409,6 +419,7 @@ export class Service {
         variantId = this.store.run("INSERT INTO variants (cluster_id, name, weight, status, description, created_at) VALUES (?, 'default', 100, 'active', '', ?)", c.id, now()).lastInsertRowid;
         warnings.push(`${input.dry_run ? 'would create' : 'created'} variant default (weight 100): the cluster had no variant`);
       }
+      this.assertUpstreamRoom(c, 'app', app.name);
       const vid = variantId;
       const dup = this.store.upstreams(c.id).find((u) => u.variant_id === vid && u.app_id === app.id && u.hostname === null);
       if (dup) throw conflict(`app ${app.name} is already a member of cluster ${c.name} in variant ${dup.variant_name} (upstream ${dup.id})`, { field: 'app', value: app.name });
@@ -423,6 +434,18 @@ export class Service {
       );
       if (parseAddresses(app.addresses).length === 0) warnings.push(`app ${app.name} has no addresses yet: it receives no traffic until it has some`);
       return { result: this.store.member(c, app.name).member, warnings };
+    });
+  }
+
+  /** Refuses one more upstream in a cluster that holds MAX_UPSTREAMS_PER_CLUSTER. */
+  private assertUpstreamRoom(c: ClusterRow, field: string, value: string | undefined): void {
+    const count = this.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM upstreams WHERE cluster_id = ?', c.id)!.n;
+    if (count < MAX_UPSTREAMS_PER_CLUSTER) return;
+    throw conflict(`cluster ${c.name} already has ${count} upstreams, the most a cluster holds`, {
+      field,
+      ...(value === undefined ? {} : { value }),
+      rule: `at most ${MAX_UPSTREAMS_PER_CLUSTER} upstreams per cluster`,
+      hint: 'remove upstreams of variants that no longer serve, or split the hostnames over two clusters',
     });
   }
 

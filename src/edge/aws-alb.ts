@@ -89,9 +89,13 @@ export function createAwsAlbDriver(config: AwsAlbConfig, deps: EdgeDeps = {}): E
     if (err instanceof EdgeError) return err;
     const e = (err ?? {}) as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     // Modelled SDK errors are named e.g. TargetGroupNotFoundException; `Code` keeps the wire code.
-    const name = e.Code ?? (e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Error'));
+    const raw = e.Code ?? (e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Error'));
+    // The code comes from the endpoint's answer: shown only when it looks like one.
+    const name = /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(raw) ? raw : 'an error without a readable code';
     const status = e.$metadata?.httpStatusCode;
-    const message = d.redact(`AWS ${action} failed: ${name}: ${e.message ?? 'unknown error'}`);
+    // An answer from the endpoint is shown by its error code and status only, never its text; a
+    // request that got no answer (connection refused, timeout) says why.
+    const message = d.redact(status === undefined ? `AWS ${action} failed: ${name}: ${e.message ?? 'unknown error'}` : `AWS ${action} failed: ${name} (HTTP ${status})`);
     let kind: EdgeErrorKind = 'failed';
     let hint: string | undefined;
     if (AUTH_ERRORS.has(name) || status === 401 || status === 403) {

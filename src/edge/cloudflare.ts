@@ -25,6 +25,21 @@ const MAX_PAGES = 100;
 const PER_PAGE = 100;
 // Cloudflare error codes that mean "this token is not allowed", whatever the HTTP status.
 const AUTH_CODES = new Set([6003, 6111, 9103, 9106, 9109, 10000, 10001]);
+// What the codes we meet mean, in our words: an error shows the provider's codes, never its text.
+const CODE_TEXT: Record<number, string> = {
+  1004: 'DNS validation error',
+  6003: 'invalid request headers',
+  6111: 'invalid Authorization header',
+  7003: 'no such object (check the zone id)',
+  9103: 'unknown credentials',
+  9106: 'missing credentials',
+  9109: 'the token may not do this',
+  10000: 'authentication error',
+  10001: 'authentication error',
+  81053: 'a record with that name already exists',
+  81057: 'the record already exists',
+  81058: 'an identical record already exists',
+};
 
 const cfMessage = z.object({ code: z.number().optional(), message: z.string().optional() });
 const envelope = z.object({
@@ -120,7 +135,8 @@ export function createCloudflareDriver(config: CloudflareConfig, deps: EdgeDeps 
   }
 
   function envelopeErrorFor(status: number, errors: z.infer<typeof cfMessage>[], what: string): EdgeError {
-    const detail = errors.map((e) => `${e.code === undefined ? '' : `[${e.code}] `}${e.message ?? 'error'}`).join('; ') || 'no error details';
+    const detail =
+      errors.map((e) => (e.code === undefined ? 'an error without a code' : `[${e.code}]${CODE_TEXT[e.code] ? ` ${CODE_TEXT[e.code]}` : ''}`)).join('; ') || 'no error code';
     const auth = status === 401 || status === 403 || errors.some((e) => e.code !== undefined && AUTH_CODES.has(e.code));
     if (auth) {
       return fail(`Cloudflare refused the API token (${what}): ${detail}`, 'auth', `check cloudflare_api_token: it needs Zone:Read and DNS:Edit on zone ${config.zoneId}`);

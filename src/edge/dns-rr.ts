@@ -1,6 +1,6 @@
 // Edge mode `dns_rr`: multi-A (and AAAA) records, one per hostname × proxy, through a DnsProvider.
 import { resolveEdgeDeps, type EdgeDeps } from './deps.js';
-import { addressRecord, diffRecords, normalizeHostnames, requireProxies } from './records.js';
+import { addressRecord, diffRecordsSliced, normalizeHostnames, RECORDS_PER_SLICE, requireProxies, yieldToLoop } from './records.js';
 import type { EdgeDriver, EdgeProxy, EdgePublishResult, EdgeRecord } from './types.js';
 
 export interface DnsChanges {
@@ -26,8 +26,9 @@ export function createDnsRrDriver(config: { provider: DnsProvider }, deps: EdgeD
 
   async function converge(hosts: string[], desired: EdgeRecord[]): Promise<EdgePublishResult> {
     if (hosts.length === 0) return { added: [], removed: [], unchanged: 0, writes: 0 };
-    const current = (await provider.read(hosts)).filter((r) => hosts.includes(r.hostname));
-    const { add, remove, unchanged } = diffRecords(desired, current);
+    const wanted = new Set(hosts);
+    const current = (await provider.read(hosts)).filter((r) => wanted.has(r.hostname));
+    const { add, remove, unchanged } = await diffRecordsSliced(desired, current);
     if (add.length === 0 && remove.length === 0) return { added: [], removed: [], unchanged, writes: 0 };
     const { writes } = await provider.apply({ add, remove });
     d.log.info(`dns_rr (${provider.name}): +${add.length} -${remove.length} records`);
@@ -40,13 +41,20 @@ export function createDnsRrDriver(config: { provider: DnsProvider }, deps: EdgeD
     async publish(hostnames: string[], proxies: EdgeProxy[]) {
       const hosts = normalizeHostnames(hostnames);
       requireProxies(proxies);
-      const desired = hosts.flatMap((h) => proxies.map((p) => addressRecord(h, p.address)));
+      // Each address is checked once; then one record per hostname × address, built in slices.
+      const addresses = [...new Map(proxies.map((p) => [p.address, addressRecord('', p.address)])).values()];
+      const desired: EdgeRecord[] = [];
+      for (let i = 0; i < hosts.length; i++) {
+        for (const a of addresses) desired.push({ hostname: hosts[i]!, type: a.type, value: a.value });
+        if (desired.length % RECORDS_PER_SLICE < addresses.length) await yieldToLoop();
+      }
       return converge(hosts, desired);
     },
     async read(hostnames: string[]) {
       const hosts = normalizeHostnames(hostnames);
       if (hosts.length === 0) return [];
-      return (await provider.read(hosts)).filter((r) => hosts.includes(r.hostname));
+      const wanted = new Set(hosts);
+      return (await provider.read(hosts)).filter((r) => wanted.has(r.hostname));
     },
     async remove(hostnames: string[]) {
       return converge(normalizeHostnames(hostnames), []);

@@ -18,9 +18,6 @@ export type { DnsChanges, DnsProvider } from './dns-rr.js';
 export * from './types.js';
 export { createAwsAlbDriver, createCloudflareDriver, createDnsRrDriver, createNoneDriver, createRfc2136Provider, createZonefileProvider };
 
-/** edge_config keys that hold secrets: shown only through maskSecret. */
-export const EDGE_SECRET_KEYS = ['cloudflare_api_token', 'dns_tsig_secret'] as const;
-
 const url = (key: string) => z.url({ error: `${key} must be an http(s) URL` });
 
 // Credentials and ids use the same input schemas as the CLI and the server (src/inputs/edge.ts).
@@ -87,6 +84,35 @@ function dnsProvider(cluster: EdgeClusterInput, raw: Record<string, unknown>, de
 /** Env var naming another Cloudflare API base URL (a local fake in tests, or an API gateway). */
 export const CLOUDFLARE_API_URL_ENV = 'OWNSTACK_CLOUDFLARE_API_URL';
 
+/**
+ * For tests only, off by default: `1` in the control plane's environment lets edge_config's
+ * cloudflare_base_url and aws_endpoint name any http(s) URL (a stand-in provider on loopback).
+ * Without it they must be the providers' own https addresses, so a token holder cannot make the
+ * server send requests (with the provider credentials) anywhere else.
+ */
+export const TEST_EDGE_ENDPOINTS_ENV = 'OWNSTACK_TEST_ANY_EDGE_ENDPOINT';
+
+const PROVIDER_HOSTS = {
+  cloudflare_base_url: { rule: 'an https URL on api.cloudflare.com', ok: (host: string) => host === 'api.cloudflare.com' },
+  aws_endpoint: { rule: 'an https URL on an AWS endpoint (*.amazonaws.com or *.amazonaws.com.cn)', ok: (host: string) => /^[a-z0-9.-]+\.amazonaws\.com(?:\.cn)?$/.test(host) },
+} as const;
+
+/** Refuses a provider base URL that is not the provider's own (unless the test override is on). */
+export function checkProviderUrl(key: keyof typeof PROVIDER_HOSTS, value: string, env: EdgeDeps['env']): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new EdgeError(`${key} must be an http(s) URL`, 'invalid', undefined, key);
+  }
+  const { rule, ok } = PROVIDER_HOSTS[key];
+  if (env?.[TEST_EDGE_ENDPOINTS_ENV] === '1' && (u.protocol === 'http:' || u.protocol === 'https:')) return value;
+  if (u.protocol !== 'https:' || u.username !== '' || u.password !== '' || !ok(u.hostname)) {
+    throw new EdgeError(`${key} must be ${rule}`, 'invalid', `leave ${key} out to use the provider's default address`, key);
+  }
+  return value;
+}
+
 function cloudflareUrlFromEnv(env: EdgeDeps['env']): string | undefined {
   const value = env?.[CLOUDFLARE_API_URL_ENV]?.trim();
   if (!value) return undefined;
@@ -105,7 +131,7 @@ export function createEdgeDriver(cluster: EdgeClusterInput, deps: EdgeDeps = {})
     case 'cloudflare': {
       const c = parseConfig(cloudflareConfig, 'cloudflare', raw);
       // Issue 7: edge_config wins; else the control plane's OWNSTACK_CLOUDFLARE_API_URL (same URL rule).
-      const baseUrl = c.cloudflare_base_url ?? cloudflareUrlFromEnv(deps.env);
+      const baseUrl = c.cloudflare_base_url !== undefined ? checkProviderUrl('cloudflare_base_url', c.cloudflare_base_url, deps.env) : cloudflareUrlFromEnv(deps.env);
       return createCloudflareDriver(
         { clusterName: cluster.name, zoneId: c.cloudflare_zone_id, apiToken: c.cloudflare_api_token, ...(baseUrl ? { baseUrl } : {}) },
         deps,
@@ -114,7 +140,8 @@ export function createEdgeDriver(cluster: EdgeClusterInput, deps: EdgeDeps = {})
     case 'aws_alb': {
       const c = parseConfig(albConfig, 'aws_alb', raw);
       const region = c.alb_region ?? regionFromArn(c.alb_target_group_arn);
-      return createAwsAlbDriver({ targetGroupArn: c.alb_target_group_arn, region: region!, ...(c.aws_endpoint ? { endpoint: c.aws_endpoint } : {}) }, deps);
+      const endpoint = c.aws_endpoint !== undefined ? checkProviderUrl('aws_endpoint', c.aws_endpoint, deps.env) : undefined;
+      return createAwsAlbDriver({ targetGroupArn: c.alb_target_group_arn, region: region!, ...(endpoint ? { endpoint } : {}) }, deps);
     }
     case 'dns_rr':
       return createDnsRrDriver({ provider: dnsProvider(cluster, raw, deps) }, deps);

@@ -4,17 +4,17 @@ import { EdgeError, type EdgeRecord } from './types.js';
 
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
 
-/** Lower-case, strip a trailing dot, drop duplicates (keeping order); rejects what is not a hostname. */
+/** Lower-case, strip a trailing dot, drop duplicates (keeping order); rejects what is not a hostname. Linear. */
 export function normalizeHostnames(hostnames: readonly string[]): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const raw of hostnames) {
     const h = raw.trim().toLowerCase().replace(/\.$/, '');
     if (h.length === 0 || h.length > 253 || !h.split('.').every((l) => LABEL.test(l))) {
       throw new EdgeError(`"${raw}" is not a valid hostname`, 'invalid', 'use a DNS name such as api.example.com');
     }
-    if (!out.includes(h)) out.push(h);
+    out.add(h);
   }
-  return out;
+  return [...out];
 }
 
 /** IPv4/IPv6 → 4 or 16 bytes; undefined when it is not an IP address. */
@@ -94,6 +94,25 @@ export function diffRecords(desired: readonly EdgeRecord[], current: readonly Ed
   return { add, remove, unchanged: want.size - add.length };
 }
 
+/** diffRecords a slice at a time, with the event loop let in between (same result). */
+export async function diffRecordsSliced(desired: readonly EdgeRecord[], current: readonly EdgeRecord[]): Promise<ReturnType<typeof diffRecords>> {
+  const want = new Map<string, EdgeRecord>();
+  const have = new Map<string, EdgeRecord>();
+  for (const [list, into] of [[desired, want], [current, have]] as const) {
+    for (let i = 0; i < list.length; i++) {
+      into.set(recordKey(list[i]!), list[i]!);
+      if (i % RECORDS_PER_SLICE === RECORDS_PER_SLICE - 1) await yieldToLoop();
+    }
+  }
+  await yieldToLoop();
+  const add: EdgeRecord[] = [];
+  for (const [k, r] of want) if (!have.has(k)) add.push(r);
+  await yieldToLoop();
+  const remove: EdgeRecord[] = [];
+  for (const [k, r] of have) if (!want.has(k)) remove.push(r);
+  return { add, remove, unchanged: want.size - add.length };
+}
+
 /** Stable order: hostname, then type, then address (numeric for IPv4/IPv6). */
 export function compareRecords(a: EdgeRecord, b: EdgeRecord): number {
   if (a.hostname !== b.hostname) return a.hostname < b.hostname ? -1 : 1;
@@ -103,3 +122,42 @@ export function compareRecords(a: EdgeRecord, b: EdgeRecord): number {
   if (ab && bb) return Buffer.compare(ab, bb);
   return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
 }
+
+/**
+ * The records in compareRecords order, in O(n log n) without parsing addresses per comparison:
+ * grouped by hostname, the hostnames sorted, then each group by type and address bytes.
+ */
+export function sortRecords(records: readonly EdgeRecord[]): EdgeRecord[] {
+  const addressKey = new Map<string, string>();
+  const keyOf = (r: EdgeRecord): string => {
+    let k = addressKey.get(r.value);
+    if (k === undefined) {
+      const bytes = ipToBytes(r.value);
+      // Addresses sort by their bytes; anything else after them, as text.
+      k = bytes ? `0${bytes.toString('hex')}` : `1${r.value}`;
+      addressKey.set(r.value, k);
+    }
+    return `${r.type}\u0000${k}`;
+  };
+  const groups = new Map<string, EdgeRecord[]>();
+  for (const r of records) {
+    const g = groups.get(r.hostname);
+    if (g) g.push(r);
+    else groups.set(r.hostname, [r]);
+  }
+  const out: EdgeRecord[] = [];
+  for (const hostname of [...groups.keys()].sort()) {
+    const g = groups.get(hostname)!.map((r) => ({ r, k: keyOf(r) }));
+    g.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    for (const x of g) out.push(x.r);
+  }
+  return out;
+}
+
+/** Lets timers and other requests run in the middle of a long computation. */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Records the edge works on at a time before letting the event loop run. */
+export const RECORDS_PER_SLICE = 2_000;

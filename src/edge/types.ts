@@ -49,7 +49,10 @@ export interface EdgeDriver {
 
 export type EdgeErrorKind = 'auth' | 'invalid' | 'unavailable' | 'failed';
 
-/** A refused, invalid or failed edge operation. Messages never contain secrets. */
+/**
+ * A refused, invalid or failed edge operation. Messages never contain secrets, nor text a provider
+ * sent beyond its error codes.
+ */
 export class EdgeError extends Error {
   /** Set when some writes were applied before the failure; the next reconcile finishes the rest. */
   partial?: EdgePublishResult;
@@ -57,6 +60,8 @@ export class EdgeError extends Error {
     message: string,
     readonly kind: EdgeErrorKind,
     readonly hint?: string,
+    /** The edge_config key at fault, when one is. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'EdgeError';

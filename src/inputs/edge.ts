@@ -1,6 +1,7 @@
 // Edge settings: how "LB the LB" is solved for a cluster, and the credentials each mode needs.
 import * as z from 'zod';
 import { type CheckResult, accept, addRuleIssue, reject, schemaFromCheck, suggest } from './check-result.js';
+import { secret } from './secret.js';
 
 export const EDGE_MODES = ['dns_rr', 'cloudflare', 'aws_alb', 'none'] as const;
 /** The edge mode picked at cluster creation (default dns_rr). */
@@ -29,8 +30,11 @@ export function checkCloudflareToken(raw: string): CheckResult {
   return accept(raw);
 }
 
-/** Zod schema for a Cloudflare API token (secret: messages never echo it). */
-export const cloudflareTokenSchema = schemaFromCheck(checkCloudflareToken, 'a Cloudflare API token must be a string');
+/** Zod schema for a Cloudflare API token (a secret: messages never echo it). */
+export const cloudflareTokenSchema = secret(schemaFromCheck(checkCloudflareToken, 'a Cloudflare API token must be a string'));
+
+/** Zod schema for a DNS TSIG key's secret (base64; a secret: messages never echo it). */
+export const tsigSecretSchema = secret(z.string({ error: 'a TSIG secret must be a string (base64)' }));
 
 const PARTITION_PREFIX = { aws: '', 'aws-cn': 'cn-', 'aws-us-gov': 'us-gov-' } as const;
 const REGION = /^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?)-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;

@@ -9,3 +9,5 @@ export * from './edge.js';
 export * from './env-name.js';
 export * from './address.js';
 export * from './parse.js';
+export * from './secret.js';
+export * from './limits.js';

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { type ErrorDetails, UsageError } from '../errors.js';
 import { fixOfIssue } from './check-result.js';
+import { isSecretPath, secretPaths } from './secret.js';
 
 // zod's JIT compiles a parser (new Function) for each object schema on its first parse. A CLI process
 // parses a schema once or twice, where the interpreter is cheaper: measured by `npm run bench`,
@@ -11,9 +12,13 @@ z.config({ jitless: true });
 
 const HIDDEN = '(hidden)';
 
-/** True when a path or field names a secret whose value must never be echoed. */
-export function isSecretField(pathOrField: string): boolean {
-  return /token/i.test(pathOrField);
+const secretsOf = new WeakMap<z.ZodType, Set<string>>();
+
+/** The secret fields of a schema (marked with secret() where they are defined), cached. */
+export function secretFieldsOf(schema: z.ZodType): ReadonlySet<string> {
+  let paths = secretsOf.get(schema);
+  if (!paths) secretsOf.set(schema, (paths = secretPaths(schema)));
+  return paths;
 }
 
 /** The dot-joined issue path (`health.timeout`); the root is ''. */
@@ -28,11 +33,15 @@ export function flagForPath(path: string, flags: Record<string, string>): string
   return path === '' ? '<value>' : `--${path.replace(/[_.]/g, '-')}`;
 }
 
-/** Error details for one issue: `field` is how the user named it (flag or JSON field), `raw` the whole input. */
-export function issueToDetails(issue: z.core.$ZodIssue, field: string, raw: unknown): ErrorDetails {
-  const secret = isSecretField(issuePath(issue)) || isSecretField(field);
+/**
+ * Error details for one issue: `field` is how the user named it (flag or JSON field), `raw` the
+ * whole input, `secrets` the secret fields of the schema (secretFieldsOf): their values never show.
+ */
+export function issueToDetails(issue: z.core.$ZodIssue, field: string, raw: unknown, secrets: ReadonlySet<string>): ErrorDetails {
+  const secret = isSecretPath(issue.path, secrets);
   const value = valueAt(raw, issue.path);
-  const shown = value === undefined ? undefined : secret ? HIDDEN : displayValue(value);
+  // A list over its cap is named by its length, not spelled out item by item.
+  const shown = value === undefined ? undefined : secret ? HIDDEN : issue.code === 'too_big' && Array.isArray(value) ? `(${value.length} items)` : displayValue(value);
   const rule = ruleOf(issue, value);
   // A fix for a secret would be derived from (and so reveal) the secret.
   const fix = secret ? undefined : (fixOfIssue(issue) ?? enumFix(issue, value));
@@ -51,7 +60,7 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, flags: 
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue === undefined) throw new UsageError('invalid input');
-  const details = issueToDetails(issue, flagForPath(issuePath(issue), flags), raw);
+  const details = issueToDetails(issue, flagForPath(issuePath(issue), flags), raw, secretFieldsOf(schema));
   throw new UsageError(details.message, { details });
 }
 
@@ -65,14 +74,15 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-// Text for a raw value: strings as written, other values as JSON.
+// Text for a raw value: strings as written, other values as JSON. Never throws: a value too
+// deeply nested (or cyclic) to serialise is described instead.
 function displayValue(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? typeof value;
   } catch {
-    return String(value);
+    return Array.isArray(value) ? '(an array too deeply nested to show)' : `(${typeof value} that cannot be shown)`;
   }
 }
 

@@ -23,7 +23,8 @@ export interface IO {
 /** Decides colour for one stream: explicit off wins, then forced on, then the stream being a TTY. */
 export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean, noColorFlag: boolean): boolean {
   if (noColorFlag) return false;
-  if ('NO_COLOR' in env) return false;
+  // no-color.org: set and not empty (NO_COLOR= with an empty value changes nothing).
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.TERM === 'dumb') return false;
   const force = env.FORCE_COLOR ?? env.CLICOLOR_FORCE;
   if (force !== undefined && force !== '0' && force !== 'false') return true;

@@ -1,6 +1,8 @@
 // The control plane's own health probes, made the way the proxies make theirs:
-// - probeHttp: one GET with a chosen Host header and timeout; any 2xx passes and redirects are
-//   followed, like Caddy 2.6's active checks (health_uri / health_headers Host / health_timeout).
+// - probeHttp: one GET with a chosen Host header and timeout; any 2xx passes and redirects within
+//   the same origin are followed, like Caddy 2.6's active checks (health_uri / health_headers Host
+//   / health_timeout). A redirect to another origin is not followed: it fails the probe, so an
+//   upstream cannot make the control plane send requests (with its Host header) anywhere else.
 // - UpstreamProber: probes every upstream address of a cluster with the cluster's health path,
 //   interval and timeout (Host = the hostname, or the upstream's --host-header; a URL upstream
 //   gets its own host, as its bridge sends it), with bounded concurrency, and caches the result
@@ -28,21 +30,27 @@ export interface ProbeOptions {
   maxRedirects?: number;
 }
 
-/** One health probe: GET origin+path with the Host header, 2xx = ok, redirects followed (bounded). */
+/** One health probe: GET origin+path with the Host header, 2xx = ok, same-origin redirects followed (bounded). */
 export async function probeHttp(opts: ProbeOptions): Promise<ProbeResult> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   let url = new URL(opts.path, opts.origin);
-  let host: string | undefined = opts.host;
+  const host: string | undefined = opts.host;
   for (let hop = 0; ; hop++) {
     const left = deadline - Date.now();
     if (left <= 0) return { ok: false, status: null, error: `timed out after ${opts.timeoutMs} ms`, ms: Date.now() - started };
     const r = await getOnce(url, host, left);
     if (r.error !== null || r.status === null) return { ok: false, status: null, error: r.error, ms: Date.now() - started };
     if (r.status >= 300 && r.status < 400 && r.location && hop < (opts.maxRedirects ?? 5)) {
-      const next = new URL(r.location, url);
-      // The Host override belongs to the original origin only.
-      if (next.origin !== url.origin) host = undefined;
+      let next: URL | null = null;
+      try {
+        next = new URL(r.location, url);
+      } catch {
+        next = null;
+      }
+      if (next === null || next.origin !== url.origin) {
+        return { ok: false, status: r.status, error: `HTTP ${r.status}: a redirect to another origin, which a health probe does not follow`, ms: Date.now() - started };
+      }
       url = next;
       continue;
     }

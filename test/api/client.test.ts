@@ -1,11 +1,12 @@
 // The API client: retries (connection errors, 429 + Retry-After, 502/503/504) with a fake clock,
 // one Idempotency-Key per POST across attempts, bounded retry time, no retry on other errors,
 // contract checks on responses, typed errors → exit codes, --verbose lines without the token.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnvHttpProxyAgent } from 'undici';
-import { ApiClient, backoffDelay, retryAfterMs } from '../../src/api/client.js';
+import { ApiClient, backoffDelay, RETRY, retryAfterMs } from '../../src/api/client.js';
 import { createDispatcher, fetchTransport } from '../../src/api/transport.js';
 import { runCli } from '../../src/cli.js';
 import { createIO } from '../../src/output/io.js';
@@ -164,6 +165,19 @@ describe('retries', () => {
     expect(clock.slept).toEqual([]);
   });
 
+  it('the defaults are the policy the README states: 4 retries, waits of up to 0.2, 0.4, 0.8, 1.6 s, none after 15 s', async () => {
+    expect(RETRY).toEqual({ attempts: 5, baseMs: 200, capMs: 4000, deadlineMs: 15_000 });
+    const readme = readFileSync(new URL('../../docs/readme/cli-more.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('up to 4 times, after a random wait of up to 0.2, 0.4, 0.8 and 1.6 s');
+    expect(readme).toContain('an address that does not answer fails within about 3 s; no retry starts later than 15 s after the first attempt');
+    // The longest waits (random = 1): 3 s in all, over 5 attempts.
+    api.use(http.get(url('/api/clusters'), status(503)));
+    const { c, clock } = client({ random: () => 1 });
+    await expect(c.call('clusterList')).rejects.toThrow(/HTTP 503/);
+    expect(api.seen).toHaveLength(5);
+    expect(clock.slept).toEqual([200, 400, 800, 1600]);
+  });
+
   it('connection refused (a real closed loopback port): retried, then a FailedError with a hint', async () => {
     const port = await closedPort();
     const base = `http://127.0.0.1:${port}`;
@@ -172,7 +186,7 @@ describe('retries', () => {
     const err = await c.call('clusterList').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FailedError);
     expect((err as FailedError).message).toMatch(new RegExp(`cannot reach the control plane at ${base} \\(.*ECONNREFUSED`));
-    expect((err as FailedError).hint).toMatch(/ownstack profile show|ownstack local start/);
+    expect((err as FailedError).hint).toBe('check the URL and the network (`ownstack profile show` shows which control plane this command uses)');
     expect(api.seen).toHaveLength(3);
     expect(clock.slept).toEqual([100, 200]);
   });

@@ -33,6 +33,8 @@ function verifier() {
   return seen;
 }
 
+/** cp.test is plain http and not this machine: saving it warns. */
+const PLAIN_HTTP_WARNING = 'warning: http://cp.test is plain http: the token will cross the network unencrypted on every request; use an https URL unless the network is private';
 const saved = (name = 'default') => parseKeyValues(readFileSync(join(home, 'profiles', name), 'utf8'));
 const active = () => new ProfileStore(home).activeName();
 const noLeak = (r: { stdout: string; stderr: string }) => expect(r.stdout + r.stderr).not.toContain(TOKEN.slice(0, 12));
@@ -44,7 +46,7 @@ describe('ownstack login', () => {
     expect(r.code).toBe(0);
     expect(seen).toEqual([`Bearer ${TOKEN}`]);
     expect(r.stdout).toBe('✓ Logged in to http://cp.test as profile default (token …abcd)\n');
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(`${PLAIN_HTTP_WARNING}\n`);
     expect(saved()).toEqual({ OWNSTACK_API_URL: API, OWNSTACK_API_TOKEN: TOKEN });
     expect(statSync(join(home, 'profiles', 'default')).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, 'profiles')).mode & 0o777).toBe(0o700);
@@ -80,7 +82,7 @@ describe('ownstack login', () => {
     verifier();
     const r = await run([], { env: { OWNSTACK_API_TOKEN: TOKEN } });
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('Using the token from OWNSTACK_API_TOKEN\n');
+    expect(r.stderr).toBe(`Using the token from OWNSTACK_API_TOKEN\n${PLAIN_HTTP_WARNING}\n`);
     expect(saved().OWNSTACK_API_TOKEN).toBe(TOKEN);
   });
 

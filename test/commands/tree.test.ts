@@ -7,7 +7,10 @@ import { buildProgram, scopeOf } from '../../src/program.js';
 import { commandWords, type Scope } from '../../src/commands/define.js';
 import { createIO } from '../../src/output/io.js';
 
-/** Runs argv against a tree built with `scope`; what commander printed, and the commands it built. */
+/**
+ * Runs argv against a tree built with `scope`; what commander printed (and the message of the
+ * usage error it threw, which runCli prints), and the commands it built.
+ */
 async function run(argv: string[], scope: Scope) {
   let out = '';
   const io = createIO({
@@ -26,6 +29,7 @@ async function run(argv: string[], scope: Scope) {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     code = (err as { code?: string }).code ?? String(err);
+    out += `[${code}] ${(err as Error).message}`;
   }
   return { out, code, count: countCommands(program) };
 }

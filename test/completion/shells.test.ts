@@ -337,7 +337,8 @@ describe('an unreachable control plane', () => {
 describe('the on-disk cache', () => {
   it('serves a second Tab within the TTL without any request; the file is 0600', async () => {
     rmSync(join(home, 'cache'), { recursive: true, force: true });
-    const count = () => serverLog.filter((l) => /^GET \/api\/clusters\/api\b/.test(l)).length;
+    // server.log names the route template and the parameter served.
+    const count = () => serverLog.filter((l) => /^GET \/api\/clusters\/:cluster cluster="api" /.test(l)).length;
     const before = count();
     const first = await completeBin(['cluster', 'switch', 'api', '--to=']);
     expect(first.values).toEqual(['blue', 'green']);

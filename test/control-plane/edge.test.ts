@@ -73,7 +73,8 @@ describe('cloudflare edge (fake API on loopback)', () => {
   let cf: Awaited<ReturnType<typeof fakeCloudflare>>;
   beforeAll(async () => {
     cf = await fakeCloudflare();
-    s = await startTestServer();
+    // The stand-in API on loopback is reachable only through the test-only override.
+    s = await startTestServer({ env: { ...process.env, OWNSTACK_TEST_ANY_EDGE_ENDPOINT: '1' } });
   });
   afterAll(async () => {
     await s.close();

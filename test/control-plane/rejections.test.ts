@@ -105,7 +105,8 @@ const cases: Case[] = [
   { name: 'body is an array', path: '/api/clusters/api/variants', body: [1], field: 'body', rule: /.+/ },
   { name: 'dry_run not a boolean', path: '/api/clusters/api/domains', body: { hostname: 'x.example.com', dry_run: 'yes' }, field: 'dry_run', value: 'yes', rule: /.+/ },
   { name: 'variant update with nothing', method: 'PATCH', path: '/api/clusters/api/variants/blue', body: {}, field: 'weight', rule: /nothing to update/ },
-  { name: 'hostname in the path', method: 'DELETE', path: '/api/clusters/api/domains/https%3A%2F%2Fapi.example.com', body: undefined, field: 'hostname', value: 'https://api.example.com', rule: /without a scheme/, hint: 'api.example.com' },
+  { name: 'hostname in the path', method: 'DELETE', path: '/api/clusters/api/domains/https%3A%2F%2Fapi.example.com', body: undefined, field: 'hostname', value: 'https://api.example.com', rule: /no \/ or \\ \(not even percent-encoded/ },
+  { name: 'hostname with a scheme in the path', method: 'DELETE', path: '/api/clusters/api/domains/https%3Aapi.example.com', body: undefined, field: 'hostname', value: 'https:api.example.com', rule: /.+/ },
   { name: 'upstream id not a number', method: 'DELETE', path: '/api/clusters/api/upstreams/abc', body: undefined, field: 'id', value: 'abc', rule: /positive whole number/ },
   { name: 'dry_run query not a boolean', method: 'DELETE', path: '/api/clusters/api/variants/blue?dry_run=maybe', body: undefined, field: 'dry_run', value: 'maybe', rule: /true or false/ },
 ];

@@ -63,6 +63,24 @@ describe('the code cache', () => {
     expect(readFileSync(join(copy, 'dist', 'ownstack-server.cjs'), 'utf8')).toContain('edge loop: cluster');
   });
 
+  it('the scripts hold no import(: vm.Script has no module loader to run it (the build checks this too)', () => {
+    for (const file of ['ownstack.bundle.js', 'ownstack-server.cjs']) {
+      const text = readFileSync(join(copy, 'dist', file), 'latin1');
+      expect(text.match(/\bimport\s*\(.{0,40}/g) ?? [], file).toEqual([]);
+    }
+    // What was import() is a require() on first use, still lazy.
+    const script = readFileSync(join(copy, 'dist', 'ownstack.bundle.js'), 'latin1');
+    for (const id of ['node:https', 'undici', 'node:readline/promises']) expect(script).toMatch(new RegExp(`Promise\\.resolve\\(\\)\\.then\\(\\(\\)=>\\w+\\(require\\("${id.replace('/', '\\/')}"\\)`));
+  });
+
+  it('the build refuses a bundle that still holds an import(, naming where', async () => {
+    const { assertNoDynamicImport } = (await import(join(ROOT, 'scripts', 'bundle.mjs'))) as { assertNoDynamicImport: (file: string, text: string) => void };
+    expect(() => assertNoDynamicImport(join(ROOT, 'dist', 'x.js'), 'let a=1;async function f(){return (await import("node:https")).default}')).toThrow(
+      /dist\/x\.js still holds 1 import\( \(a vm\.Script loader cannot run it\):\n {2}.*await import\("node:https"\)/,
+    );
+    expect(() => assertNoDynamicImport('x.js', 'const reimport = 1; x.import = 2;')).not.toThrow();
+  });
+
   it('help and completion read the tree cache, other commands the full one', async () => {
     const tree = readFileSync(treeCacheFile());
     rmSync(treeCacheFile());

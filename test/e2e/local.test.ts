@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caddyInstalled } from '../proxy-runtime/helpers.js';
 import { assertBuilt, BIN, cleanEnv, cleanupHome, e2eHome, localFiles, ok, okJson, ownstack, pidAlive, serverInfo, stopLocal, waitGone } from '../helpers/e2e.js';
 
 interface App {
@@ -190,5 +191,37 @@ describe('foreground and fixed port', { timeout: 300_000 }, () => {
     } finally {
       await new Promise<void>((r) => taken.close(() => r()));
     }
+  });
+});
+
+describe('local stop and the proxies', { timeout: 300_000 }, () => {
+  it.skipIf(!caddyInstalled())('the proxies keep serving after local stop; local stop --proxies stops them and --json counts them', async () => {
+    await ok(home, ['cluster', 'create', 'stopme', '--proxy-count=2', '--hostname=stopme.example.com']);
+    type Status = { proxies: { state: string; pid: number | null }[] };
+    let status = await okJson<Status>(home, ['cluster', 'status', 'stopme']);
+    const deadline = Date.now() + 30_000;
+    while (!status.proxies.every((p) => p.state === 'running') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = await okJson<Status>(home, ['cluster', 'status', 'stopme']);
+    }
+    expect(status.proxies.map((p) => p.state)).toEqual(['running', 'running']);
+    // Every replica of every cluster in this home (earlier tests made some too).
+    const pids: number[] = [];
+    for (const c of await okJson<{ name: string }[]>(home, ['cluster', 'list'])) {
+      for (const p of (await okJson<Status>(home, ['cluster', 'status', c.name])).proxies) if (p.state === 'running' && p.pid !== null) pids.push(p.pid);
+    }
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    expect(pids.every(pidAlive)).toBe(true);
+
+    // The proxies outlive the control plane…
+    const stop = await okJson<{ was_running: boolean; stopped_proxies: number }>(home, ['local', 'stop']);
+    expect(stop).toMatchObject({ was_running: true, stopped_proxies: 0 });
+    expect(pids.every(pidAlive)).toBe(true);
+    // …until asked for.
+    const down = await okJson<{ was_running: boolean; stopped_proxies: number }>(home, ['local', 'stop', '--proxies']);
+    expect(down).toMatchObject({ was_running: false, stopped_proxies: pids.length });
+    for (const pid of pids) expect(await waitGone(pid, 5_000)).toBe(true);
+    // Nothing left to stop the second time.
+    expect(await okJson(home, ['local', 'stop', '--proxies'])).toMatchObject({ was_running: false, stopped_proxies: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DRAIN_NOTE } from '../../src/edge/aws-alb.js';
-import { createEdgeDriver, EdgeError, type EdgeDriver } from '../../src/edge/index.js';
+import { createEdgeDriver, EdgeError, TEST_EDGE_ENDPOINTS_ENV, type EdgeDriver } from '../../src/edge/index.js';
 import { startAlbFake, type AlbFake, type AlbFakeOptions } from '../fakes/alb-server.js';
 
 const ARN = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/ownstack-api/73e2d6bc24d8a067';
@@ -24,6 +24,8 @@ function driver(opts: { accessKeyId?: string; arn?: string; maxAttempts?: number
   return createEdgeDriver(
     { name: 'api', edge: 'aws_alb', edge_config: { alb_target_group_arn: opts.arn ?? ARN, aws_endpoint: fake.endpoint } },
     {
+      // The stand-in ALB API on loopback is reachable only through the test-only override.
+      env: { [TEST_EDGE_ENDPOINTS_ENV]: '1' },
       aws: { credentials: { accessKeyId: opts.accessKeyId ?? ACCESS_KEY, secretAccessKey: SECRET_KEY }, maxAttempts: opts.maxAttempts ?? 3 },
       logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
     },
@@ -145,14 +147,14 @@ describe('aws_alb edge: verify, errors, throttling, pagination', () => {
   it('verify: refused credentials are an auth error without the secret', async () => {
     const err = await caught(driver({ accessKeyId: 'AKIAWRONGWRONGWRONG1' }).verify());
     expect(err.kind).toBe('auth');
-    expect(err.message).toBe('AWS DescribeTargetGroups failed: InvalidClientTokenId: The security token included in the request is invalid.');
+    expect(err.message).toBe('AWS DescribeTargetGroups failed: InvalidClientTokenId (HTTP 403)');
     expect(`${err.message}${err.hint}`).not.toContain(SECRET_KEY);
   });
 
   it('verify: an unknown target group is invalid and names the settings', async () => {
     const err = await caught(driver({ arn: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/other/0123456789abcdef' }).verify());
     expect(err.kind).toBe('invalid');
-    expect(err.message).toBe('AWS DescribeTargetGroups failed: TargetGroupNotFound: One or more target groups not found');
+    expect(err.message).toBe('AWS DescribeTargetGroups failed: TargetGroupNotFound (HTTP 400)');
     expect(err.hint).toContain('alb_target_group_arn');
   });
 
@@ -179,7 +181,7 @@ describe('aws_alb edge: verify, errors, throttling, pagination', () => {
     fake.inject({ action: 'DescribeTargetHealth', status: 400, code: 'Throttling', message: 'Rate exceeded', times: 10 });
     const err = await caught(driver({ maxAttempts: 2 }).publish(HOSTS, TWO));
     expect(err.kind).toBe('unavailable');
-    expect(err.message).toBe('AWS DescribeTargetHealth failed: Throttling: Rate exceeded');
+    expect(err.message).toBe('AWS DescribeTargetHealth failed: Throttling (HTTP 400)');
     expect(fake.requests).toHaveLength(2);
   });
 

@@ -5,7 +5,7 @@ import { healthSettingsSchema } from '../../src/inputs/duration.js';
 import { edgeSettingsSchema } from '../../src/inputs/edge.js';
 import { hostnameSchema } from '../../src/inputs/hostname.js';
 import { weightSchema } from '../../src/inputs/numbers.js';
-import { flagForPath, issueToDetails, parseInput } from '../../src/inputs/parse.js';
+import { flagForPath, issueToDetails, parseInput, secretFieldsOf } from '../../src/inputs/parse.js';
 import { upstreamUrlSchema } from '../../src/inputs/upstream-url.js';
 
 function thrown(fn: () => unknown): UsageError {
@@ -128,7 +128,7 @@ describe('issueToDetails (server use: JSON field names)', () => {
     const r = upstreamInput.safeParse(raw);
     const issue = r.error?.issues[0];
     if (issue === undefined) throw new Error('expected an issue');
-    expect(issueToDetails(issue, 'url', raw)).toEqual({
+    expect(issueToDetails(issue, 'url', raw, new Set())).toEqual({
       code: 'invalid',
       message: 'invalid url "https://app.example.com?x=1": a URL upstream must be scheme://host[:port] with no path, query or fragment — try https://app.example.com',
       field: 'url',
@@ -137,11 +137,11 @@ describe('issueToDetails (server use: JSON field names)', () => {
       hint: 'https://app.example.com',
     });
   });
-  it('hides secrets by field name', () => {
+  it('hides the fields the schema marks secret', () => {
     const raw = { cloudflare_api_token: 'x' };
     const issue = edgeSettingsSchema.safeParse(raw).error?.issues[0];
     if (issue === undefined) throw new Error('expected an issue');
-    const d = issueToDetails(issue, 'cloudflare_api_token', raw);
+    const d = issueToDetails(issue, 'cloudflare_api_token', raw, secretFieldsOf(edgeSettingsSchema));
     expect(d.value).toBe('(hidden)');
     expect(d.hint).toBeUndefined();
   });

@@ -41,16 +41,25 @@ function readSecretFile(path: string, flag: string): string {
 
 export async function parse(raw: RawInput, ctx: Context): Promise<ClusterCreateRequest> {
   const o = raw.opts as Record<string, string | string[] | boolean | undefined>;
+  // Where each secret came from: an error about it names that flag or variable.
+  const flags = { ...createFlags };
   let token: string | undefined;
   if (o.cloudflareTokenStdin && o.cloudflareTokenFile) throw new UsageError('give only one of --cloudflare-token-stdin and --cloudflare-token-file');
   if (o.cloudflareTokenStdin) token = await ctx.prompt.readSecret('Cloudflare API token');
-  else if (typeof o.cloudflareTokenFile === 'string') token = readSecretFile(o.cloudflareTokenFile, '--cloudflare-token-file');
-  else if (o.edge === 'cloudflare') token = ctx.env.OWNSTACK_CLOUDFLARE_API_TOKEN || ctx.env.CLOUDFLARE_API_TOKEN || undefined;
-  if (token === '') throw new UsageError('the Cloudflare API token is empty', { hint: 'pipe it on stdin with --cloudflare-token-stdin, or set CLOUDFLARE_API_TOKEN' });
+  else if (typeof o.cloudflareTokenFile === 'string') {
+    token = readSecretFile(o.cloudflareTokenFile, '--cloudflare-token-file');
+    flags['edge_config.cloudflare_api_token'] = '--cloudflare-token-file';
+  } else if (o.edge === 'cloudflare') {
+    const variable = ['OWNSTACK_CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_TOKEN'].find((name) => ctx.env[name]);
+    if (variable) [token, flags['edge_config.cloudflare_api_token']] = [ctx.env[variable], variable];
+  }
+  if (token === '') {
+    throw new UsageError(`the Cloudflare API token from ${flags['edge_config.cloudflare_api_token']} is empty`, { hint: 'pipe it on stdin with --cloudflare-token-stdin, or set CLOUDFLARE_API_TOKEN' });
+  }
 
   let tsig: string | undefined;
   if (typeof o.dnsTsigSecretFile === 'string') tsig = readSecretFile(o.dnsTsigSecretFile, '--dns-tsig-secret-file');
-  else if (o.dnsProvider === 'rfc2136') tsig = ctx.env.OWNSTACK_DNS_TSIG_SECRET || undefined;
+  else if (o.dnsProvider === 'rfc2136' && ctx.env.OWNSTACK_DNS_TSIG_SECRET) [tsig, flags['edge_config.dns_tsig_secret']] = [ctx.env.OWNSTACK_DNS_TSIG_SECRET, 'OWNSTACK_DNS_TSIG_SECRET'];
 
   const arn = o.albTargetGroupArn as string | undefined;
   const region = (o.albRegion as string | undefined) ?? (arn ? /^arn:[^:]+:elasticloadbalancing:([^:]+):/.exec(arn)?.[1] : undefined);
@@ -76,7 +85,7 @@ export async function parse(raw: RawInput, ctx: Context): Promise<ClusterCreateR
     ),
   };
   // Validate locally with the server's own schema and send the normalised values.
-  return parseInput(clusterCreateRequest, request, createFlags) as ClusterCreateRequest;
+  return parseInput(clusterCreateRequest, request, flags) as ClusterCreateRequest;
 }
 
 export async function run(request: ClusterCreateRequest, ctx: Context): Promise<Cluster> {

@@ -5,7 +5,7 @@ import { HOSTED_API_URL, LOCAL_PROFILE, ProfileStore, checkProfileName } from '.
 import { ConflictError, UsageError } from '../../errors.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
-import { checkApiUrl, readToken } from './credentials.js';
+import { checkApiUrl, plainHttpWarning, readToken } from './credentials.js';
 import { activeProfileName, viewOf, type ProfileView } from './view.js';
 
 export interface ProfileAddOptions {
@@ -43,6 +43,8 @@ export async function run(o: ProfileAddOptions, ctx: Context): Promise<ProfileAd
   if (existing && !o.force) throw new ConflictError(`profile ${o.name} already exists`, { hint: 'pass --force to replace it' });
   const profile = { name: o.name, apiUrl: o.apiUrl ?? existing?.apiUrl ?? HOSTED_API_URL, token: o.token };
   store.save(profile);
+  const warning = plainHttpWarning(profile.apiUrl);
+  if (warning) ctx.notice(warning);
   return { ...viewOf(profile, activeProfileName(store, ctx.env, ctx.globals.profile)), replaced: existing !== null, file: store.profilePath(o.name) };
 }
 

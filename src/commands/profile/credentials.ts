@@ -76,3 +76,21 @@ function safeUrl(s: string): URL | null {
 function stripUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
 }
+
+/**
+ * A warning for a profile whose token would travel in clear text: an http:// URL to a host other
+ * than this machine (localhost, 127.0.0.0/8, ::1). null when the URL is fine.
+ */
+export function plainHttpWarning(apiUrl: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:') return null;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const loopback = host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+  if (loopback) return null;
+  return `warning: ${url.origin} is plain http: the token will cross the network unencrypted on every request; use an https URL unless the network is private`;
+}
