@@ -1,28 +1,33 @@
-// `npm run bench:proxy`: cutover cost of the local proxy tier for clusters of 1, 10, 100 and 1,000
-// hostnames (2 Caddy replicas, variants blue/green with two app members each, loopback only).
-// For each size it prints:
-//   - the switch API call's time (POST /api/clusters/:c/switch, which returns once every replica
-//     serves the new generation),
-//   - the time until every hostname serves the new variant on both proxies: up to 64 (proxy,
-//     hostname) pairs are polled continuously from the moment the call is sent (the latest flip
-//     among them), and once the call has returned every pair is checked (none may answer with the
-//     old variant),
-//   - failed requests during the switch under a steady load (20 concurrent connections, bounded
-//     in count and time), plus keep-alive retries (RFC 9112 §9.3.1, see test/e2e-proxy/load.ts).
-// Options: --sizes=1,10,100,1000  --port-base=31000  --json  --verbose (the runtime's log on stderr)
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run bench:proxy`: cutover cost of the proxy tier for clusters of 1, 10, 100 and 1,000
+// hostnames: 2 proxies (agents of the built bin/ownstack, each with its Caddy), variants blue and
+// green with two app members each serving every hostname, loopback only. For each size it prints:
+//   - the switch API call's time (POST /api/clusters/:c/switch: returns once every proxy reports
+//     the new generation),
+//   - the time from the call's return until every (proxy, hostname) pair serves the new variant
+//     (every pair is polled until it flips; Caddy's cached answers expire within 1 s),
+//   - failed requests during the switch, counted as a plain keep-alive client with no retries sees
+//     them (20 concurrent connections, bounded in count and time),
+//   - each proxy's memory (Caddy's RSS, the agent's RSS) and the time of GET …/status (what
+//     `cluster status --json` asks for).
+// Options: --sizes=1,10,100,1000  --port-base=31000  --json  --verbose (the control plane's log on stderr)
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startControlPlane, type RunningControlPlane } from '../src/control-plane/server.js';
-import { createLocalProxyRuntime, migrateReqEnabled } from '../src/proxy/runtime.js';
-import { enableMigrateReq } from '../test/e2e-proxy/kernel.js';
-import { describeFailures, startLoad, type LoadTarget } from '../test/e2e-proxy/load.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { AgentRuntime } from '../src/control-plane/agent-runtime.js';
+import { localPaths, stopLocalProxies } from '../src/control-plane/launcher.js';
+import { LocalAgents } from '../src/control-plane/local-agents.js';
+import { startControlPlane, type RunningControlPlane } from '../src/control-plane/server.js';
+import { readPidFile } from '../src/proxy/runtime-process.js';
+import { describeFailures, startLoad, type LoadTarget } from '../test/e2e-proxy/load.js';
 import { get } from '../test/proxy-runtime/helpers.js';
 
+const ROOT = resolve(process.cwd());
+const BIN = join(ROOT, 'bin', 'ownstack');
+
 // The members run in a process of their own (like real apps), so the load generator and the
-// poller in this process do not slow down their answers to Caddy's health probes.
+// poller in this process do not slow down their answers to the agents' health probes.
 const MEMBERS = `
 const http = require('node:http');
 const names = process.argv.slice(1);
@@ -31,6 +36,7 @@ const out = {};
 for (const name of names) {
   const variant = name.replace(/-[^-]*$/, '');
   const srv = http.createServer((req, res) => { res.writeHead(200, { 'x-member': name }); res.end(variant + '\\n'); });
+  srv.keepAliveTimeout = 30000;
   srv.listen(0, '127.0.0.1', () => { out[name] = '127.0.0.1:' + srv.address().port; if (--left === 0) console.log(JSON.stringify(out)); });
 }
 `;
@@ -52,23 +58,19 @@ async function startMembers(names: string[]): Promise<{ members: { name: string;
 interface Row {
   hostnames: number;
   switchMs: number;
+  /** The latest old-variant answer after the call returned (0: none). */
   allServingMs: number;
+  /** When the poller had seen every pair answer the new variant (bounded by its own pace). */
+  lastPollMs: number;
   failed: number;
   requests: number;
-  retried: number;
+  caddyMb: number[];
+  agentMb: number[];
+  statusMs: number;
   setupMs: number;
 }
 
-interface Pair {
-  address: string;
-  port: number;
-  host: string;
-  lastOld: number;
-  firstNew: number;
-}
-
 let verbose = false;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api(cp: RunningControlPlane, method: string, path: string, body?: unknown): Promise<any> {
@@ -85,17 +87,42 @@ async function api(cp: RunningControlPlane, method: string, path: string, body?:
 /** Runs `fn` over items with at most `limit` in flight. */
 async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await fn(items[i]!);
+    }),
+  );
+}
+
+function rssMb(pid: number | null): number {
+  if (pid === null) return NaN;
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Math.round((kb / 1024) * 10) / 10;
+  } catch {
+    return NaN;
+  }
 }
 
 async function benchOne(size: number, portBase: number, members: { name: string; variant: string; addr: string }[]): Promise<Row> {
   const home = mkdtempSync(join(tmpdir(), 'ownstack-bench-'));
-  const log = verbose ? (l: string) => process.stderr.write(`  ${new Date().toISOString()} ${l}\n`) : undefined;
-  const runtime = await createLocalProxyRuntime({ localDir: join(home, 'local'), env: { PATH: process.env.PATH }, log });
-  if (!runtime.caddyVersion()) throw new Error('caddy is not installed: the benchmark needs it (apt-get install caddy)');
-  const cp = await startControlPlane({ home, port: 0, runtime, proxyPortBase: portBase, reconcileIntervalMs: 0 });
+  const paths = localPaths(home);
+  const log = verbose ? (l: string) => process.stderr.write(`  ${new Date().toISOString()} ${l}\n`) : () => undefined;
+  const cp = await startControlPlane({
+    home,
+    port: 0,
+    proxyPortBase: portBase,
+    reconcileIntervalMs: 0,
+    log,
+    runtime: (deps) =>
+      new AgentRuntime({
+        store: deps.store,
+        fleet: deps.fleet,
+        log,
+        local: new LocalAgents({ localDir: paths.dir, command: [process.execPath, BIN], env: { PATH: process.env.PATH, HOME: process.env.HOME, OWNSTACK_HOME: home }, log, onChange: deps.proxiesChanged }),
+      }),
+  });
+  writeFileSync(paths.serverJson, `${JSON.stringify({ pid: process.pid, url: cp.url, port: cp.port })}\n`, { mode: 0o600 });
   try {
     const t0 = Date.now();
     const hostnames = Array.from({ length: size }, (_, i) => `h${i}.bench.test`);
@@ -108,86 +135,89 @@ async function benchOne(size: number, portBase: number, members: { name: string;
     if (!st.proxies.every((p: any) => p.state === 'running' && p.healthz === 'ok')) throw new Error(`proxies not ready: ${JSON.stringify(st.proxies)}`);
     const setupMs = Date.now() - t0;
     const proxies: { address: string; port: number }[] = st.proxies.map((p: any) => ({ address: p.address as string, port: p.port as number }));
+    // Let the first health round settle before measuring.
+    await sleep(1_500);
 
     // Steady load on a spread of hostnames through both proxies.
     const sample = hostnames.filter((_, i) => i % Math.max(1, Math.floor(size / 8)) === 0).slice(0, 8);
     const targets: LoadTarget[] = proxies.flatMap((p) => sample.map((host) => ({ ...p, host })));
-    const load = startLoad({ targets, concurrency: 20, durationMs: 20_000, maxRequests: 200_000 });
+    const load = startLoad({ targets, concurrency: 20, durationMs: 30_000, maxRequests: 200_000 });
     await sleep(1_000);
 
-    // Watch a sample of (proxy, hostname) pairs closely from the moment the switch is sent (all of
-    // them up to 32 hostnames): a pair has flipped at the send time of its first new-variant
-    // answer after its last old-variant one.
-    const pairs: Pair[] = proxies.flatMap((p) => hostnames.map((host) => ({ ...p, host, lastOld: 0, firstNew: 0 })));
-    const step = Math.max(1, Math.floor(pairs.length / 64));
-    const watched = pairs.filter((_, i) => i % step === 0 || i === pairs.length - 1);
-    let watching = true;
-    const started = Date.now();
-    const watcher = (async () => {
-      while (watching) {
-        await eachLimit(watched, 16, async (pair) => {
+    const sent = Date.now();
+    await api(cp, 'POST', '/api/clusters/bench/switch', { to: 'green' });
+    const returned = Date.now();
+    // Every (proxy, hostname) pair, polled until it answers green. A pair flipped after its last
+    // blue answer and before its first green one; the number is the latest last-blue answer (when
+    // a pair answered blue the request started at that time), and the poll's own pace bounds the rest.
+    const pairs = proxies.flatMap((p) => hostnames.map((host) => ({ ...p, host, lastBlue: 0, firstGreen: 0 })));
+    let left = pairs.length;
+    const deadline = returned + 20_000;
+    while (left > 0 && Date.now() < deadline) {
+      await eachLimit(
+        pairs.filter((p) => p.firstGreen === 0),
+        48,
+        async (pair) => {
           const t = Date.now();
           const r = await get(pair.address, pair.port, pair.host, '/', { timeoutMs: 10_000 }).catch(() => null);
-          if (r?.body === 'blue\n') {
-            pair.lastOld = t;
-            pair.firstNew = 0;
-          } else if (r?.body === 'green\n' && pair.firstNew === 0) pair.firstNew = t;
-        });
-      }
-    })();
-    await api(cp, 'POST', '/api/clusters/bench/switch', { to: 'green' });
-    const switchMs = Date.now() - started;
-    watching = false;
-    await watcher;
-    // Then every pair, once: nothing may still answer with the old variant.
-    let stale = 0;
-    await eachLimit(pairs, 16, async (pair) => {
-      const r = await get(pair.address, pair.port, pair.host, '/', { timeoutMs: 10_000 }).catch(() => null);
-      if (r?.body !== 'green\n') stale++;
-    });
-    if (stale > 0) throw new Error(`${stale} of ${pairs.length} (proxy, hostname) pairs did not answer green after the switch returned`);
-    // Every answer to a request sent after the call returned is the new variant (checked above), so a
-    // pair not yet seen flipping had flipped by then.
-    const allServingMs = Math.min(switchMs, Math.max(...watched.map((p) => (p.firstNew ? p.firstNew - started : switchMs))));
+          if (r?.body === 'blue\n') pair.lastBlue = Math.max(pair.lastBlue, t);
+          else if (r?.body === 'green\n' && pair.firstGreen === 0) {
+            pair.firstGreen = t;
+            left--;
+          }
+        },
+      );
+    }
+    if (left > 0) throw new Error(`${left} of ${pairs.length} (proxy, hostname) pairs did not answer green within 20 s of the switch`);
+    const allServingMs = Math.max(0, Math.max(...pairs.map((p) => p.lastBlue)) - returned);
+    const lastPollMs = Math.max(0, Math.max(...pairs.map((p) => p.firstGreen)) - returned);
     await sleep(1_000);
     const r = await load.stop();
-    if (r.failed.length > 0) process.stderr.write(`  ${size} hostnames, failures: ${describeFailures(r.failed, 3)}; at ${r.failed.slice(0, 5).map((f) => `${f.start - started}ms+${f.end - f.start}ms`).join(', ')} after the switch was sent\n`);
-    return { hostnames: size, switchMs, allServingMs, failed: r.failed.length, requests: r.total, retried: r.retried, setupMs };
+    if (r.failed.length > 0) process.stderr.write(`  ${size} hostnames, failures: ${describeFailures(r.failed, 3)}\n`);
+    const s0 = Date.now();
+    await api(cp, 'GET', '/api/clusters/bench/status');
+    const statusMs = Date.now() - s0;
+    const dir = (i: number) => join(paths.dir, 'clusters', 'bench', `proxy-${i}`);
+    const caddyMb = [0, 1].map((i) => rssMb(readPidFile(join(dir(i), 'caddy.pid'))));
+    const agentMb = [0, 1].map((i) => rssMb(readPidFile(join(dir(i), 'agent.pid'))));
+    return { hostnames: size, switchMs: returned - sent, allServingMs, lastPollMs, failed: r.failed.length, requests: r.total, caddyMb, agentMb, statusMs, setupMs };
   } finally {
     await cp.close();
+    await stopLocalProxies(paths);
     rmSync(home, { recursive: true, force: true });
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1,10,100,1000' }, 'port-base': { type: 'string', default: '31000' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string', default: '1,10,100,1000' }, 'port-base': { type: 'string', default: '31000' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } },
+  });
   verbose = values.verbose!;
   const sizes = values.sizes!.split(',').map(Number);
   const portBase = Number(values['port-base']);
-  const migrate = enableMigrateReq();
   const servers = await startMembers(['blue-1', 'blue-2', 'green-1', 'green-2']);
   const rows: Row[] = [];
   try {
     for (const size of sizes) {
       const row = await benchOne(size, portBase, servers.members);
       rows.push(row);
-      if (!values.json) process.stderr.write(`${size} hostnames: switch ${row.switchMs} ms, all serving ${row.allServingMs} ms, ${row.failed} failed of ${row.requests}\n`);
+      if (!values.json) process.stderr.write(`${size} hostnames: switch ${row.switchMs} ms, last old answer ${row.allServingMs} ms after, every pair new by ${row.lastPollMs} ms, ${row.failed} failed of ${row.requests}\n`);
     }
   } finally {
     servers.child.kill('SIGTERM');
-    migrate.restore();
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ rows, tcp_migrate_req: migrateReqEnabled() ?? null }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ rows }, null, 2)}\n`);
     return;
   }
+  const mb = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' / ');
   const lines = [
-    '| hostnames | switch API call | every hostname on the new variant | failed requests during the switch | requests (keep-alive retries) |',
-    '|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.hostnames} | ${r.switchMs} ms | ${r.allServingMs} ms | ${r.failed} | ${r.requests} (${r.retried}) |`),
+    '| hostnames | switch API call | last old-variant answer after it returned | every pair seen on the new variant | failed / total (no retries) | Caddy RSS per proxy (MB) | agent RSS per proxy (MB) | GET status |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.hostnames} | ${r.switchMs} ms | ${r.allServingMs} ms | ${r.lastPollMs} ms | ${r.failed} / ${r.requests} | ${mb(r.caddyMb)} | ${mb(r.agentMb)} | ${r.statusMs} ms |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  process.stdout.write(`\n2 Caddy replicas, 2 members per variant, 20 concurrent connections, loopback; net.ipv4.tcp_migrate_req=${migrate.on ? 1 : 0}${migrate.why ? ` (${migrate.why})` : ''}.\n`);
+  process.stdout.write('\n2 proxies (agent + Caddy each), 2 members per variant serving every hostname, 20 concurrent connections, loopback.\n');
 }
 
 main().then(

@@ -203,7 +203,7 @@ export class Agent {
       refused: this.refused,
       healthz: this.healthz,
       last_error: this.lastError,
-      upstreams: this.prober.report(),
+      probes: this.prober.report(),
       fallbacks: engine instanceof CaddyEngine ? engine.fallbacks().map((f: Fallback) => ({ hostname: f.hostname, fallback: f.fallback, detail: f.detail })) : [],
     };
   }

@@ -46,9 +46,10 @@ export const agentConfig = z
   .meta({ id: 'AgentConfig' });
 export type AgentConfig = z.infer<typeof agentConfig>;
 
-export const agentUpstreamHealth = z.object({
-  address: z.string(),
-  hostname: z.string(),
+/** One probe target's verdict: an origin probed with a Host header (src/proxy/probe.ts probePlan). */
+export const agentProbeVerdict = z.object({
+  origin: z.string(),
+  host: z.string(),
   health: z.enum(['healthy', 'unhealthy', 'unknown']),
   error: z.string().nullable(),
 });
@@ -71,7 +72,8 @@ export const agentReport = z
     refused: z.object({ generation: z.number().int(), error: z.string() }).nullable(),
     healthz: z.enum(['ok', 'failing', 'unknown']),
     last_error: z.string().nullable(),
-    upstreams: z.array(agentUpstreamHealth).max(4096),
+    /** Its probes' verdicts (which address and hostname each answers for follows from the config: probePlan). */
+    probes: z.array(agentProbeVerdict).max(1024),
     /** Hostnames whose traffic the health fallback moved (serving through draining members, or nothing healthy). */
     fallbacks: z.array(z.object({ hostname: z.string(), fallback: z.enum(['draining', 'unhealthy']), detail: z.string() })).max(4096),
   })

@@ -5,12 +5,13 @@
 // their first report. A proxy app without a command is run by its owner: only its healthz is probed.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { AgentReport } from '../api/agent.js';
 import type { proxyStatus } from '../api/schemas.js';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../atomic-file.js';
 import { HEALTHZ_PATH } from '../proxy/caddyfile.js';
 import { REFRESH_MS } from '../proxy/dynamic-caddyfile.js';
-import { probeHttp } from '../proxy/probe.js';
+import { probeHttp, probePlan } from '../proxy/probe.js';
 import type { Rendered } from './render.js';
 import { blankProxyStatus, type ProxyRuntime, type RuntimeCluster } from './reconcile.js';
 import { AgentTokens, LOCAL_TOKEN_NAME, type ProxyFleet, type ProxyRecord } from './fleet.js';
@@ -47,11 +48,26 @@ export interface AgentRuntimeOptions {
 
 const HEALTHZ_TIMEOUT_MS = 1_000;
 
+type Verdict = AgentReport['probes'][number];
+const indexes = new WeakMap<AgentReport, Map<string, Verdict>>();
+
+/** A report's verdicts by probe target (built once per report). */
+function verdictsOf(report: AgentReport): Map<string, Verdict> {
+  let m = indexes.get(report);
+  if (!m) {
+    m = new Map(report.probes.map((v) => [`${v.origin}\u0000${v.host}`, v]));
+    indexes.set(report, m);
+  }
+  return m;
+}
+
 export class AgentRuntime implements ProxyRuntime {
   /** Caddy caches each SRV answer this long (dynamic-caddyfile.ts). */
   readonly settleMs = REFRESH_MS;
   private readonly tokens: AgentTokens;
   private readonly applyTimeoutMs: number;
+  /** The probe plan of the cluster last asked about, for its render. */
+  private plan: { clusterId: number; hash: string | null; keyOf: Map<string, string> } | null = null;
 
   constructor(private readonly o: AgentRuntimeOptions) {
     this.tokens = new AgentTokens(o.store);
@@ -202,23 +218,37 @@ export class AgentRuntime implements ProxyRuntime {
     return null;
   }
 
+  /** Which probe target answers for an (address, hostname) pair: the agents' probe plan for the cluster now. */
+  private targetOf(rc: RuntimeCluster, address: string, hostname: string): string | undefined {
+    const row = this.o.store.clusterById(rc.id);
+    if (!row) return undefined;
+    if (this.plan?.clusterId !== rc.id || this.plan.hash !== row.rendered_hash) {
+      this.plan = { clusterId: rc.id, hash: row.rendered_hash, keyOf: probePlan(this.o.store.renderCluster(row)).keyOf };
+    }
+    return this.plan.keyOf.get(`${address}\u0000${hostname}`);
+  }
+
   /** An address's health as the proxies' probes see it: healthy when any live proxy says so. */
   upstreamHealth(rc: RuntimeCluster, address: string, hostname: string): 'healthy' | 'unhealthy' | 'unknown' {
+    const key = this.targetOf(rc, address, hostname);
+    if (key === undefined) return 'unknown';
     let seen: 'unhealthy' | 'unknown' = 'unknown';
     for (const p of this.o.fleet.proxies(rc.id)) {
       if (!this.o.fleet.alive(p)) continue;
-      const u = p.report.upstreams.find((x) => x.address === address && x.hostname === hostname);
-      if (u?.health === 'healthy') return 'healthy';
-      if (u?.health === 'unhealthy') seen = 'unhealthy';
+      const v = verdictsOf(p.report).get(key);
+      if (v?.health === 'healthy') return 'healthy';
+      if (v?.health === 'unhealthy') seen = 'unhealthy';
     }
     return seen;
   }
 
   /** The last probe error of an address from any live proxy (for refusals that name it). */
   upstreamError(rc: RuntimeCluster, address: string, hostname: string): string | null {
+    const key = this.targetOf(rc, address, hostname);
+    if (key === undefined) return null;
     for (const p of this.o.fleet.proxies(rc.id)) {
-      const u = p.report.upstreams.find((x) => x.address === address && x.hostname === hostname);
-      if (u?.error) return u.error;
+      const v = verdictsOf(p.report).get(key);
+      if (v?.error) return v.error;
     }
     return null;
   }

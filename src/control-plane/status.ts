@@ -15,7 +15,8 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
     return {
       row,
       cluster: store.toCluster(row),
-      rendered: renderRow(store, row),
+      // The render the last change remembered, when it is still this state's (a 1,000-hostname render costs ~50 ms).
+      rendered: rememberedOrRender(store, reconciler, row),
       domains: store.domains(row.id),
       variants: store.variants(row.id),
       upstreams: store.upstreams(row.id),
@@ -148,4 +149,9 @@ export function agentConfigOf(store: Store, reconciler: Reconciler, c: ClusterRo
     const command = proxy?.exists ? proxy.command : null;
     return { schema: AGENT_SCHEMA, cluster: row.name, cluster_id: row.id, generation: row.generation, mode: command ? 'command' : 'caddy', command, input: store.renderCluster(row) } as AgentConfig;
   })();
+}
+
+function rememberedOrRender(store: Store, reconciler: Reconciler, row: ClusterRow) {
+  const known = reconciler.recall(row.id);
+  return known !== undefined && known.hash === row.rendered_hash ? known : renderRow(store, row);
 }

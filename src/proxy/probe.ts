@@ -260,16 +260,12 @@ export class UpstreamProber {
     return this.verdicts.get(key)?.health ?? 'unknown';
   }
 
-  /** Every (address, hostname) pair with its last verdict and error, at most `max`. */
-  report(max = 4096): { address: string; hostname: string; health: UpstreamHealth; error: string | null }[] {
-    const out: { address: string; hostname: string; health: UpstreamHealth; error: string | null }[] = [];
-    for (const [pair, key] of this.keyOf) {
-      if (out.length >= max) break;
-      const sep = pair.indexOf('\u0000');
-      const v = this.verdicts.get(key);
-      out.push({ address: pair.slice(0, sep), hostname: pair.slice(sep + 1), health: v?.health ?? 'unknown', error: v?.error ?? null });
-    }
-    return out;
+  /** Each probe target (origin, Host) with its last verdict and error: at most MAX_PROBE_PAIRS. */
+  report(): { origin: string; host: string; health: UpstreamHealth; error: string | null }[] {
+    return this.targets.map((t) => {
+      const v = this.verdicts.get(t.key);
+      return { origin: t.origin, host: t.host, health: v?.health ?? 'unknown', error: v?.error ?? null };
+    });
   }
 
   /** Probe settings in effect (for notes and tests). */

@@ -178,7 +178,7 @@ describe('every endpoint, happy path', () => {
     expect(Date.now() - t1).toBeLessThan(2_000);
     const report = {
       name: 'edge-1', cluster: 'shop', agent_version: '0.1.0', caddy_version: '2.6.2', host: 'proxy-host', public_address: '203.0.113.10', listen: '0.0.0.0:80',
-      instance_id: null, pid: 1234, proxy_pid: 1235, state: 'running', applied_generation: cfg.generation + 1, refused: null, healthz: 'ok', last_error: null, upstreams: [], fallbacks: [],
+      instance_id: null, pid: 1234, proxy_pid: 1235, state: 'running', applied_generation: cfg.generation + 1, refused: null, healthz: 'ok', last_error: null, probes: [], fallbacks: [],
     };
     expect(await call('agentReport', '/api/clusters/shop/agent/report', report)).toEqual({ generation: cfg.generation + 1 });
     await s.api('DELETE', '/api/clusters/shop/variants/agent-probe');
