@@ -44,6 +44,8 @@ export interface AgentRuntimeOptions {
   log: (line: string) => void;
   /** How long an apply waits for every proxy. Default 30 s. */
   applyTimeoutMs?: number;
+  /** This control plane's version: local agents of another version are replaced. */
+  version?: string;
 }
 
 const HEALTHZ_TIMEOUT_MS = 1_000;
@@ -66,6 +68,8 @@ export class AgentRuntime implements ProxyRuntime {
   readonly settleMs = REFRESH_MS;
   private readonly tokens: AgentTokens;
   private readonly applyTimeoutMs: number;
+  /** Agents already replaced for a version change (cluster/index/pid). */
+  private readonly upgraded = new Set<string>();
   /** The probe plan of the cluster last asked about, for its render. */
   private plan: { clusterId: number; hash: string | null; keyOf: Map<string, string> } | null = null;
 
@@ -114,6 +118,14 @@ export class AgentRuntime implements ProxyRuntime {
     if (this.o.local) {
       await this.ensureToken(rc);
       this.o.local.ensure(rc);
+      // An agent of another version (ownstack was upgraded) is replaced by one of this version.
+      for (const p of this.o.fleet.proxies(rc.id)) {
+        const i = p.localIndex;
+        if (i === null || i >= rc.proxyCount || this.o.version === undefined || p.report.agent_version === this.o.version || p.report.pid !== this.o.local.pid(rc, i)) continue;
+        if (this.upgraded.has(`${rc.id}/${i}/${p.report.pid}`)) continue;
+        this.upgraded.add(`${rc.id}/${i}/${p.report.pid}`);
+        this.o.local.replace(rc, i, `it runs ownstack ${p.report.agent_version}, this control plane ${this.o.version}`);
+      }
     }
     await this.waitApplied(rc, rc.generation);
   }

@@ -511,6 +511,7 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
                 store: deps.store,
                 fleet: deps.fleet,
                 log: opts.log,
+                version: cliVersion(),
                 local: new LocalAgents({ localDir: paths.dir, command, env: process.env, log: opts.log, restartDelayMs, onChange: deps.proxiesChanged }),
               }),
       proxyPortBase,

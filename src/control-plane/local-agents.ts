@@ -133,6 +133,14 @@ export class LocalAgents {
     }
   }
 
+  /** Starts a new agent for a running replica; it takes over from the old one without a gap (an upgrade). */
+  replace(rc: RuntimeCluster, index: number, why: string): void {
+    const w = this.watched.get(localReplica(rc, index).dir);
+    if (!w || this.closed) return;
+    this.o.log(`proxy ${localReplica(rc, index).address}:${rc.port} (cluster ${rc.name}): replacing its agent (${why})`);
+    this.spawn(w, this.argv(rc, index));
+  }
+
   /** Agents of replicas at or beyond proxyCount (to retire once the edge no longer sends them traffic). */
   extras(rc: RuntimeCluster): number[] {
     let names: string[];
