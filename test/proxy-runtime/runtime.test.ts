@@ -193,7 +193,29 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     expect(await get(PROXIES[1]!, PORT, 'a.test')).toMatchObject({ status: 200, body: 'blue\n' });
   }, 60_000);
 
-  it('an agent started on a running one takes over without a gap; a restarted agent serves its last config from disk before it reaches a control plane', async () => {
+  it('an agent started on the state folder of a running one takes over without a gap (an upgrade): 0 failed requests, the same Caddy', async () => {
+    const s = await cluster();
+    const load = startLoad({ targets: HOSTS.map((host) => ({ address: PROXIES[0]!, port: PORT, host })), concurrency: 8, keepAliveShare: 0.5, durationMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    const old = agentPid(s, 0)!;
+    const caddy0 = caddyPid(s, 0);
+    const argv = readFileSync(`/proc/${old}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const { spawn } = await import('node:child_process');
+    const successor = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true, env: { PATH: process.env.PATH, HOME: process.env.HOME, OWNSTACK_HOME: s.home } });
+    successor.unref();
+    await waitFor('the old agent leaves', () => !isAlive(old), 15_000);
+    expect(agentPid(s, 0)).toBe(successor.pid);
+    await waitFor('the new agent reports', async () => (await status(s)).proxies[0].state === 'running', 10_000);
+    expect((await s.api('POST', '/api/clusters/web/switch', { to: 'green' })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const r = await load.stop();
+    console.log(`runtime: agent handover: ${r.failed.length} failed of ${r.total}`);
+    expect(r.failed, describeFailures(r.failed)).toHaveLength(0);
+    expect(caddyPid(s, 0)).toBe(caddy0);
+    expect((await get(PROXIES[0]!, PORT, 'a.test')).body).toBe('green\n');
+  }, 60_000);
+
+  it('a restarted agent serves its last config from disk before it reaches a control plane', async () => {
     const s = await cluster();
     const load = startLoad({ targets: HOSTS.map((host) => ({ address: PROXIES[0]!, port: PORT, host })), concurrency: 4, keepAliveShare: 1, durationMs: 20_000 });
     // The control plane goes away; the proxies keep serving.
