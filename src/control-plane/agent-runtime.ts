@@ -134,6 +134,8 @@ export class AgentRuntime implements ProxyRuntime {
   private async waitApplied(rc: RuntimeCluster, generation: number): Promise<void> {
     const deadline = Date.now() + this.applyTimeoutMs;
     for (;;) {
+      // Destroyed meanwhile: nothing to wait for (its teardown waits for this).
+      if (!this.o.store.clusterById(rc.id)) return;
       // A proxy whose host has no Caddy serves nothing yet: status says so, the change does not wait for it.
       const expected = this.expected(rc).filter((e) => e.record?.report.state !== 'not_installed');
       const refused = expected.filter((e) => e.record && e.record.report.refused !== null && e.record.report.refused.generation >= generation && (e.record.report.applied_generation ?? -1) < generation);

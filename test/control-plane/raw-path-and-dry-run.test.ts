@@ -108,6 +108,14 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   appCreate: ['POST', '/api/apps', { name: 'new-app' }],
   appUpdate: ['PATCH', '/api/apps/worker', { addresses: ['127.0.0.1:5002'] }],
   appRemove: ['DELETE', '/api/apps/worker'],
+  agentReport: [
+    'POST',
+    '/api/clusters/c1/agent/report',
+    {
+      name: 'edge-1', cluster: 'c1', agent_version: '0.1.0', caddy_version: '2.6.2', host: 'h', public_address: '203.0.113.10', listen: '0.0.0.0:80', instance_id: null,
+      pid: 1, proxy_pid: 2, state: 'running', applied_generation: 1, refused: null, healthz: 'ok', last_error: null, probes: [], fallbacks: [],
+    },
+  ],
 };
 
 describe('dry_run on every mutating route', () => {
