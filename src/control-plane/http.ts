@@ -216,7 +216,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       throw new HttpError(500, {
         code: 'failed',
         message: `the change was saved, but the proxies did not apply it: ${failed.join('; ')}`,
-        hint: 'the proxies keep serving the previous config; see `ownstack cluster status`, fix the cause, then re-run the command (any change retries the reload)',
+        hint: 'a proxy that refused keeps serving its previous config; see `ownstack cluster status` (last_error), fix the cause, then retry: any later change, or the periodic reconcile within a minute, applies the current config',
         details: { saved: true, response: outcome.body },
       });
     }
@@ -372,6 +372,14 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
       run: (ctx) => svc.clusterCreate(ctx.body),
     },
     clusterShow: { run: (ctx) => svc.clusterShow(ctx.params.cluster!) },
+    clusterUpdate: {
+      // New edge credentials are checked with the provider first, as at create (dry runs too).
+      prepare: async (ctx) => {
+        const edge = svc.edgeUpdate(store.cluster(ctx.params.cluster!), ctx.body);
+        if (edge) await verifyEdge(reconciler, edge);
+      },
+      run: (ctx) => svc.clusterUpdate(ctx.params.cluster!, ctx.body),
+    },
     clusterDestroy: {
       read: async (ctx) => destroyCluster(deps, ctx.params.cluster!, queryBool(ctx.query, 'with_proxy')),
     },

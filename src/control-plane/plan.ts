@@ -3,6 +3,7 @@ import type { EdgeRecordView, Plan } from '../api/schemas.js';
 import { diffEnv, UNION_ENV_NAME } from '../proxy/env.js';
 import { desiredEdgeRecords, diffEdgeRecords, proxyAddresses, renderRow, type Rendered } from './render.js';
 import type { ClusterRow, Store } from './store.js';
+import { edgeHostnames } from './reconcile.js';
 
 /** A cluster's derived state at one moment of a transaction. */
 export interface Snapshot {
@@ -21,7 +22,8 @@ export function snapshot(store: Store, c: ClusterRow, known?: Rendered): Snapsho
   return {
     rendered,
     envNames: new Map(domains.map((d) => [d.hostname, d.env_name])),
-    records: desiredEdgeRecords(c.edge, hosts, proxyAddresses(c)),
+    // What the edge really publishes: dns_rr and cloudflare leave wildcard hostnames to the operator.
+    records: desiredEdgeRecords(c.edge, edgeHostnames(c.edge, hosts).publish, proxyAddresses(c)),
   };
 }
 
