@@ -4,6 +4,10 @@ import { buildProgram, scopeOf } from './program.js';
 import { createContextFactory, type ContextDeps } from './context-factory.js';
 import { ExitCode, ExitError, isCliError, type ExitCodeValue } from './errors.js';
 import { colorEnabled, processIO, type IO } from './output/io.js';
+import { escapeControl } from './control-chars.js';
+
+/** Text with control characters made visible, line breaks kept. */
+const visible = (s: string): string => s.split('\n').map(escapeControl).join('\n');
 
 export interface RunDeps extends Partial<ContextDeps> {
   env: NodeJS.ProcessEnv;
@@ -40,8 +44,9 @@ function reportError(err: unknown, io: IO, env: NodeJS.ProcessEnv, argv: string[
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[22m` : s);
   if (isCliError(err)) {
     if (argv.includes('--json') && err.details) io.err(JSON.stringify({ error: err.details }));
-    io.err(`${red('error:')} ${err.message}`);
-    if (err.hint) io.err(dim(`hint: ${err.hint}`));
+    // A message may echo a value from the server or the user: it must not act on the terminal.
+    io.err(`${red('error:')} ${visible(err.message)}`);
+    if (err.hint) io.err(dim(`hint: ${visible(err.hint)}`));
     return err.exitCode;
   }
   if ((err as { name?: string })?.name === 'AbortError') {
