@@ -27,6 +27,30 @@ export function snapshot(store: Store, c: ClusterRow, known?: Rendered): Snapsho
   };
 }
 
+/**
+ * The snapshot of a cluster whose rows cannot be rendered at all (values stored before today's
+ * rules, say): no env, no Caddyfile. A mutation compares with it, so the change that repairs the
+ * rows can still be made.
+ */
+export function unrenderedSnapshot(store: Store, c: ClusterRow): Snapshot {
+  const domains = store.domains(c.id);
+  const input = store.renderCluster(c);
+  const rendered: Rendered = {
+    input,
+    table: { cluster: c.name, variants: [], hosts: [], warnings: [] },
+    env: {},
+    envFile: '',
+    caddyfile: '',
+    hash: '',
+    outputHash: '',
+  };
+  return {
+    rendered,
+    envNames: new Map(domains.map((d) => [d.hostname, d.env_name])),
+    records: desiredEdgeRecords(c.edge, edgeHostnames(c.edge, domains.map((d) => d.hostname)).publish, proxyAddresses(c)),
+  };
+}
+
 /** Hostnames with traffic in `before` and none in `after` (hostnames that were removed do not count). */
 export function hostnamesLosingTraffic(before: Snapshot, after: Snapshot): string[] {
   const served = new Set(before.rendered.table.hosts.filter((h) => h.total > 0).map((h) => h.hostname));

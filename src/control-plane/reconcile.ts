@@ -172,7 +172,17 @@ export class Reconciler {
 
   async reconcileAll(): Promise<ReconcileResult> {
     const warnings: string[] = [];
-    for (const c of this.store.clusters()) warnings.push(...(await this.reconcile(c.id)).warnings);
+    for (const c of this.store.clusters()) {
+      try {
+        warnings.push(...(await this.reconcile(c.id)).warnings);
+      } catch (err) {
+        // One cluster whose rows cannot be rendered must not stop the others (or the control
+        // plane's start): it stays as it is until a change repairs it.
+        const msg = `could not reconcile cluster ${c.name}: ${(err as Error).message} (a change that fixes it, e.g. ownstack cluster update, applies)`;
+        this.log(msg);
+        warnings.push(msg);
+      }
+    }
     return { warnings };
   }
 

@@ -6,7 +6,7 @@ import type * as s from '../api/schemas.js';
 import { checkHostname, envNameForHostname, findEnvNameCollision, parseDuration } from '../inputs/index.js';
 import type { Db } from './db.js';
 import { conflict, invalid, notFound } from './http-error.js';
-import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, type Snapshot } from './plan.js';
+import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, unrenderedSnapshot, type Snapshot } from './plan.js';
 import { bumpGenerationIfChanged } from './reconcile.js';
 import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from './render.js';
 import { edgeConfigOf, now, type ClusterRow, type Store, type UpstreamRow } from './store.js';
@@ -68,12 +68,21 @@ export class Service {
   ): Outcome<Mutation<T>> {
     try {
       const body = this.tx(() => {
-        const before = snapshot(this.store, this.store.clusterById(c.id) ?? c, this.recallRender(c.id));
+        const current = this.store.clusterById(c.id) ?? c;
+        let before: Snapshot;
+        const unrendered: string[] = [];
+        try {
+          before = snapshot(this.store, current, this.recallRender(c.id));
+        } catch (err) {
+          // Rows that cannot be rendered must not block the change that repairs them.
+          before = unrenderedSnapshot(this.store, current);
+          unrendered.push(`the previous config of cluster ${c.name} could not be rendered (${(err as Error).message}); the plan compares with an empty one`);
+        }
         const { result, warnings = [], settings } = change();
         const row = this.store.clusterById(c.id)!;
         const after = snapshot(this.store, row);
         const more = check?.(before, after) ?? [];
-        const plan = buildPlan(c.name, before, after, !dryRun, [...warnings, ...more]);
+        const plan = buildPlan(c.name, before, after, !dryRun, [...unrendered, ...warnings, ...more]);
         if (settings !== undefined) plan.settings = settings;
         if (dryRun) throw new Rollback({ result, plan });
         this.commitRender(row, after.rendered);
