@@ -455,7 +455,7 @@ async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'd
     await Promise.race([verify, timeout]);
   } catch (err) {
     if (!(err instanceof EdgeError)) throw err;
-    const fields = { field: 'edge_config', rule: `the ${body.edge} edge must accept these settings at create time`, ...(err.hint ? { hint: redact(err.hint, secrets) } : {}) };
+    const fields = { field: 'edge_config', rule: `the ${body.edge} edge must accept these settings before they are saved`, ...(err.hint ? { hint: redact(err.hint, secrets) } : {}) };
     if (err.kind === 'invalid' || err.kind === 'auth') throw invalid(redact(`the ${body.edge} edge refused the settings: ${err.message}`, secrets), fields);
     const last = timeouts.has(err) && lastWarning !== null ? ` (last error: ${lastWarning})` : '';
     throw new HttpError(424, { code: err.kind === 'unavailable' ? 'unavailable' : 'failed', message: redact(`could not verify the ${body.edge} edge: ${err.message}${last}`, secrets), ...fields });
