@@ -135,7 +135,7 @@ describe('renderTopology', () => {
     const { io } = bufferIO(false);
     const host = sampleStatus.hostnames[0];
     const blue = host.variants[0];
-    const url = { ...blue.upstreams[0], id: 41, kind: 'url' as const, target: 'https://x.herokuapp.com', host_header: null, addresses: [{ address: 'https://x.herokuapp.com', health: 'unknown' as const }] };
+    const url = { ...blue.upstreams[0], id: 41, kind: 'url' as const, target: 'https://x.herokuapp.com', host_header: null as string | null, addresses: [{ address: 'https://x.herokuapp.com', health: 'unknown' as const }] };
     const s = (u: typeof url & { host_sent?: string }): ClusterStatus => ({ ...sampleStatus, hostnames: [{ ...host, variants: [{ ...blue, upstreams: [u] }] }] });
     // A control plane that says nothing about it: the CLI knows what the bridge sends.
     expect(renderTopology(io, s(url))).toContain('https://x.herokuapp.com  host x.herokuapp.com:443  weight 100');
