@@ -27,6 +27,11 @@ export interface LoadOptions {
   keepAliveShare?: number;
   path?: string;
   timeoutMs?: number;
+  /**
+   * Retry a GET that failed on a reused idle keep-alive connection (RFC 9112 §9.3.1), as pooling
+   * clients do (default true). False: a plain client that never retries; every such failure counts.
+   */
+  retryStale?: boolean;
 }
 
 export interface Sample {
@@ -117,7 +122,7 @@ export function startLoad(opts: LoadOptions): { done: Promise<LoadResult>; stop(
       const target = next++ % opts.targets.length;
       const start = Date.now();
       let r = await once(opts.targets[target]!, path, agent, timeoutMs);
-      const retried = r.staleConnection;
+      const retried = r.staleConnection && opts.retryStale !== false;
       if (retried) r = await once(opts.targets[target]!, path, agent, timeoutMs);
       samples.push({ start, end: Date.now(), target, status: r.status, body: r.body, error: r.error, keepAlive, member: r.member, retried });
     }

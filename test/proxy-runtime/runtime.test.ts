@@ -216,18 +216,38 @@ describe.skipIf(!caddyInstalled())('the Caddy runtime', () => {
     await waitFor('replicas stopped', () => again.proxies.every((p: any) => !isAlive(p.pid)), 10_000);
   }, 60_000);
 
-  it('refuses an address someone else listens on instead of sharing it', async () => {
+  it('refuses an address someone else listens on instead of sharing it: the change fails like a refused config (500 failed, saved), and the next one applies', async () => {
     const squatter: Server = createServer((_q, r) => r.end('squatter'));
     await new Promise<void>((resolve) => squatter.listen(PORT, '127.0.0.3', () => resolve()));
+    let closed = false;
     try {
-      const s = await cluster({ restartDelayMs: 60_000 });
+      srv = await startProxyServer({ portBase: PORT, runtime: { restartDelayMs: 60_000 } });
+      const s = srv;
+      // A replica that cannot start with the committed generation is "not applied", exactly like a
+      // running one that refuses it: one answer (500 failed, details.saved) for both, so one exit code (1).
+      const create = await s.api('POST', '/api/clusters', { name: 'web', hostnames: HOSTS, proxy_count: 2 });
+      expect(create.status).toBe(500);
+      expect(create.body.error).toMatchObject({ code: 'failed', details: { saved: true, response: { name: 'web' } } });
+      expect(create.body.error.message).toMatch(/proxy 127\.0\.0\.3:22000 is not running: 127\.0\.0\.3:22000 is already in use by another process/);
       const st = await status(s);
       expect(st.proxies[0]).toMatchObject({ state: 'running', healthz: 'ok' });
       expect(st.proxies[1]).toMatchObject({ state: 'failed', pid: null, healthz: 'failing' });
       expect(st.proxies[1].last_error).toMatch(/127\.0\.0\.3:22000 is already in use by another process/);
       expect((await get('127.0.0.3', PORT, 'a.test')).body).toBe('squatter');
-    } finally {
+      // Still taken: every change says so.
+      expect((await s.api('POST', '/api/clusters/web/variants', { name: 'blue', weight: 100 })).status).toBe(500);
       await new Promise<void>((r) => squatter.close(() => r()));
+      closed = true;
+      // Freed: the next change starts the replica with the current generation.
+      const next = await s.api('POST', '/api/clusters/web/variants', { name: 'green', weight: 0 });
+      expect(next.status, JSON.stringify(next.body)).toBe(201);
+      const fixed = await status(s);
+      expect(fixed.proxies.map((p: any) => [p.state, p.generation_applied])).toEqual([
+        ['running', fixed.generation],
+        ['running', fixed.generation],
+      ]);
+    } finally {
+      if (!closed) await new Promise<void>((r) => squatter.close(() => r()));
     }
   }, 60_000);
 
