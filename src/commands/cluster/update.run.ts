@@ -66,9 +66,14 @@ export async function parse(raw: RawInput, ctx: Context): Promise<ClusterUpdateO
     });
   }
   if (o.cloudflareTokenStdin && o.cloudflareTokenFile) throw new UsageError('give only one of --cloudflare-token-stdin and --cloudflare-token-file');
+  // Where the token came from: an error about it names that flag.
+  const flags = { ...updateFlags };
   let token: string | undefined;
   if (o.cloudflareTokenStdin) token = await ctx.prompt.readSecret('Cloudflare API token');
-  else if (typeof o.cloudflareTokenFile === 'string') token = readSecretFile(o.cloudflareTokenFile, '--cloudflare-token-file');
+  else if (typeof o.cloudflareTokenFile === 'string') {
+    token = readSecretFile(o.cloudflareTokenFile, '--cloudflare-token-file');
+    flags['edge_config.cloudflare_api_token'] = '--cloudflare-token-file';
+  }
   const tsig = typeof o.dnsTsigSecretFile === 'string' ? readSecretFile(o.dnsTsigSecretFile, '--dns-tsig-secret-file') : undefined;
   const health = { path: o.healthPath, interval: o.healthInterval, timeout: o.healthTimeout };
   const edge = { cloudflare_api_token: token, dns_server: o.dnsServer, dns_tsig_name: o.dnsTsigName, dns_tsig_secret: tsig };
@@ -79,7 +84,7 @@ export async function parse(raw: RawInput, ctx: Context): Promise<ClusterUpdateO
     ...(Object.values(edge).some((v) => v !== undefined) ? { edge_config: defined(edge) } : {}),
     dry_run: o.dryRun === true,
   };
-  return { cluster, request: parseInput(clusterUpdateRequest, request, updateFlags) };
+  return { cluster, request: parseInput(clusterUpdateRequest, request, flags) };
 }
 
 export async function run(o: ClusterUpdateOptions, ctx: Context): Promise<MutationResponse<Cluster>> {
