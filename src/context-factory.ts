@@ -7,6 +7,7 @@ import type { IO } from './output/io.js';
 import { ownstackHome } from './config/files.js';
 import { ProfileStore, resolveProfile, type ResolvedProfile } from './config/profiles.js';
 import { AuthError, InterruptedError, UsageError } from './errors.js';
+import { checkApiUrl } from './commands/profile/credentials.js';
 
 declare const __VERSION__: string;
 
@@ -67,6 +68,8 @@ async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<Ap
     reconnect = async () => local.reconnect();
   }
   if (!apiUrl) throw new UsageError('no API URL: give --api-url, set OWNSTACK_API_URL, or configure a profile');
+  // A URL from the environment or a profile file is refused like the flag (exit 2, nothing sent).
+  if (!profile.local && profile.source.apiUrl !== '--api-url') checkApiUrl(apiUrl, profile.source.apiUrl);
   if (!token) {
     const w = profile.withheld;
     if (w) {

@@ -2,15 +2,23 @@
 // schemas, so the CLI, the local control plane and the published document cannot drift apart.
 import * as z from 'zod';
 import { routes, type Route } from './routes.js';
-import { errorBody, upstreamAddRequest } from './schemas.js';
+import { deployCmdSchema, descriptionSchema, errorBody, upstreamAddRequest } from './schemas.js';
 import {
   addressSchema,
   albTargetGroupArnSchema,
   appNameSchema,
+  appRefSchema,
+  clusterRefSchema,
+  dnsServerSchema,
+  endpointUrlSchema,
+  TSIG_ALGORITHMS,
+  tsigAlgorithmSchema,
+  tsigNameSchema,
+  tsigSecretSchema,
+  variantRefSchema,
   awsRegionSchema,
   cloudflareTokenSchema,
   cloudflareZoneIdSchema,
-  tsigSecretSchema,
   clusterNameSchema,
   durationSchema,
   healthPathSchema,
@@ -35,8 +43,8 @@ const PATH_PARAMS: Record<string, { description: string; schema: Json }> = {
   cluster: { description: 'Cluster name, or its numeric id', schema: { type: 'string' } },
   id: { description: 'Numeric id', schema: { type: 'integer', minimum: 1 } },
   hostname: { description: 'A hostname of the cluster', schema: { type: 'string' } },
-  variant: { description: 'Variant name', schema: { type: 'string' } },
-  app: { description: 'App name', schema: { type: 'string' } },
+  variant: { description: 'Variant name, or its numeric id', schema: { type: 'string' } },
+  app: { description: 'App name, or its numeric id', schema: { type: 'string' } },
 };
 
 /** Query parameters travel as strings; these have a narrower type. */
@@ -54,11 +62,10 @@ const ERRORS: Record<string, string> = {
   '422': 'The Idempotency-Key was already used for a different request (method, path or body)',
 };
 
-const NAME_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
-const name = (what: string): Json => ({
-  description: `${what} name: lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters`,
-  pattern: NAME_PATTERN,
-});
+const NAME_PATTERN = '^(?![0-9]+$)(?!.*--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
+const NAME_RULE = 'lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters; never all digits (digits alone are an id) and no two dashes in a row';
+const name = (what: string): Json => ({ description: `${what} name: ${NAME_RULE}`, pattern: NAME_PATTERN });
+const ref = (what: string): Json => ({ description: `${what}: its numeric id (all digits), or its name (${NAME_RULE})` });
 // The server takes a JSON integer, or a string of decimal digits holding one (what a shell or a
 // form produces); nothing else: 2.5, "1e2", "0x10" and " 7" are refused with 400.
 const integer = (what: string, min: number, max: number): Json => ({
@@ -75,16 +82,45 @@ const INPUT_RULES = new Map<z.ZodType, Json>([
   [clusterNameSchema, name('Cluster')],
   [variantNameSchema, name('Variant')],
   [appNameSchema, name('App')],
-  [hostnameSchema, { description: 'A DNS hostname (at least one dot, or localhost; `*.` wildcard allowed), no scheme, port or path; normalised to lower case', examples: ['api.example.com'] }],
+  [clusterRefSchema, ref('Cluster')],
+  [variantRefSchema, ref('Variant')],
+  [appRefSchema, ref('App')],
+  [
+    hostnameSchema,
+    {
+      description:
+        'A DNS hostname with at least one dot (a single label such as localhost is refused; app.localhost is fine), no scheme, port or path. A leading `*.` wildcard label is allowed. IDNs are letters, marks and digits of any script (IDNA 2008: no symbols or emoji) and are stored as punycode; everything is lower-cased',
+      examples: ['api.example.com', '*.example.com', 'bücher.example'],
+    },
+  ],
   [upstreamUrlSchema, { description: 'An external upstream: `http(s)://host[:port]` only — a path (even a lone "/"), query or fragment is rejected because Caddy refuses them', examples: ['https://my-rails-app.herokuapp.com'] }],
   [weightSchema, integer('Weight (0 = no traffic)', 0, 1000)],
   [proxyCountSchema, integer('Proxy replicas', 1, 64)],
   [durationSchema, { description: 'A duration: a whole number followed by ms, s, m or h', examples: ['500ms', '5s', '1m'] }],
-  [healthPathSchema, { description: 'The member health-check path: starts with /, printable ASCII, no fragment (a query is allowed)', examples: ['/', '/up'] }],
+  [
+    healthPathSchema,
+    {
+      description:
+        "The member health-check path (Caddy's health_uri): starts with /; letters, digits and - . _ ~ / ? : @ ! $ & ( ) * + ; = only, anything else percent-encoded (' as %27, a comma as %2C); a % must start a two-hex-digit escape; no fragment",
+      examples: ['/', '/up', '/status?full=1'],
+    },
+  ],
+  [dnsServerSchema, { description: 'dns_rr rfc2136: the authoritative server, host[:port] (an IP address, [IPv6], or a name with a dot; port 53 when left out)', examples: ['ns1.example.com:53', '127.0.0.1:5353'] }],
+  [tsigNameSchema, { description: 'dns_rr rfc2136: the TSIG key name (a DNS name: letters, digits, "-" and "_" in dot-separated labels)', examples: ['ownstack-update.'] }],
+  [tsigSecretSchema, { description: 'dns_rr rfc2136: the TSIG secret, base64 (write-only: never returned, never shown in an error)' }],
+  [tsigAlgorithmSchema, { description: 'dns_rr rfc2136: the TSIG algorithm (default hmac-sha256)', enum: [...TSIG_ALGORITHMS] }],
+  [
+    endpointUrlSchema,
+    {
+      description:
+        "A provider API endpoint: the provider's own https address (cloudflare_base_url on api.cloudflare.com, aws_endpoint on *.amazonaws.com or *.amazonaws.com.cn); any other http(s) URL only when the control plane runs with the test-only OWNSTACK_TEST_ANY_EDGE_ENDPOINT=1",
+    },
+  ],
+  [descriptionSchema, { description: 'Free text, at most 500 characters, without control characters (TAB, newlines, CR, ESC, other C0/C1 codes, DEL, bidi controls)', maxLength: 500 }],
+  [deployCmdSchema, { description: 'A shell command (run through /bin/sh), 1 to 4000 characters, one line: no control characters (TAB, newlines, CR, ESC, other C0/C1 codes, DEL, bidi controls)', minLength: 1, maxLength: 4000 }],
   [addressSchema, { description: 'An address the app listens on: host:port (IPv4, [IPv6] or a DNS name; the port is required)', examples: ['10.0.0.11:5000'] }],
   [cloudflareZoneIdSchema, { description: 'Cloudflare zone id: 32 hexadecimal characters', pattern: '^[0-9a-fA-F]{32}$' }],
   [cloudflareTokenSchema, { description: 'Cloudflare API token (write-only: responses show it masked)' }],
-  [tsigSecretSchema, { description: 'The TSIG key secret, base64 (write-only: never returned, never shown in an error)' }],
   [albTargetGroupArnSchema, { description: 'arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<16 hex digits>' }],
   [awsRegionSchema, { description: "AWS region; must match the target group ARN's region", examples: ['eu-west-1'] }],
   [upstreamAddRequest, { description: 'Exactly one of `url` (an external upstream) or `app` (an OwnStack app). `hostname` null: every hostname of the cluster, including ones added later.' }],

@@ -3,9 +3,21 @@
 // its input with these same schemas, loads only them: a rejected command builds no response schema.
 import * as z from 'zod';
 import {
+  addRuleIssue,
   addressSchema,
   appNameSchema,
+  appRefSchema,
   clusterNameSchema,
+  dnsProviderSchema,
+  dnsServerSchema,
+  endpointUrlSchema,
+  envNameForHostname,
+  findEnvNameCollision,
+  freeTextSchema,
+  tsigAlgorithmSchema,
+  tsigNameSchema,
+  tsigSecretSchema,
+  variantRefSchema,
   durationSchema,
   edgeModeSchema,
   healthPathSchema,
@@ -16,7 +28,6 @@ import {
   weightSchema,
   cloudflareZoneIdSchema,
   cloudflareTokenSchema,
-  tsigSecretSchema,
   albTargetGroupArnSchema,
   awsRegionSchema,
   regionFromArn,
@@ -30,6 +41,21 @@ export const variantStatus = z.enum(['active', 'draining']);
 export const strategy = z.enum(['parallel', 'rolling']);
 
 const dryRun = z.boolean().optional().default(false);
+
+/** The dns_rr settings that only the rfc2136 provider uses. */
+export const RFC2136_FIELDS = ['dns_server', 'dns_zone', 'dns_tsig_name', 'dns_tsig_secret', 'dns_tsig_algorithm'] as const;
+
+/** True when a hostname (or wildcard) is the zone or inside it. */
+export function inZone(hostname: string, zone: string): boolean {
+  const h = hostname.replace(/^\*\./, '');
+  return h === zone || h.endsWith(`.${zone}`);
+}
+
+/** A variant's description: free text without control characters. */
+export const descriptionSchema = freeTextSchema('a description', 500);
+const description = descriptionSchema;
+/** An app's deploy command (run through /bin/sh): one line, no control characters. */
+export const deployCmdSchema = freeTextSchema('a deploy command', 4000).refine((s) => s.trim() !== '', { message: 'a deploy command must not be empty (leave it out, or null for none)' });
 
 /** POST /api/clusters. Same rules as `cluster create`. */
 export const clusterCreateRequest = z
@@ -52,14 +78,14 @@ export const clusterCreateRequest = z
         cloudflare_api_token: cloudflareTokenSchema.optional(),
         alb_target_group_arn: albTargetGroupArnSchema.optional(),
         alb_region: awsRegionSchema.optional(),
-        dns_provider: z.enum(['zonefile', 'rfc2136']).optional(),
-        dns_server: z.string().optional(),
+        dns_provider: dnsProviderSchema.optional(),
+        dns_server: dnsServerSchema.optional(),
         dns_zone: hostnameSchema.optional(),
-        dns_tsig_name: z.string().optional(),
+        dns_tsig_name: tsigNameSchema.optional(),
         dns_tsig_secret: tsigSecretSchema.optional(),
-        dns_tsig_algorithm: z.string().optional(),
-        cloudflare_base_url: z.string().optional(),
-        aws_endpoint: z.string().optional(),
+        dns_tsig_algorithm: tsigAlgorithmSchema.optional(),
+        cloudflare_base_url: endpointUrlSchema.optional(),
+        aws_endpoint: endpointUrlSchema.optional(),
       })
       .default({}),
   })
@@ -72,28 +98,104 @@ export const clusterCreateRequest = z
         input: v.health.timeout,
       });
     }
+    const seen: string[] = [];
+    v.hostnames.forEach((h, i) => {
+      if (seen.includes(h)) addRuleIssue(ctx, `hostname ${h} is given twice`, undefined, ['hostnames', i]);
+      else {
+        const clash = findEnvNameCollision(seen, h);
+        if (clash !== null) {
+          addRuleIssue(
+            ctx,
+            `hostnames ${clash} and ${h} both map to the env var ${envNameForHostname(h)}: one cluster can front only one of them (keep one here and put the other in another cluster)`,
+            undefined,
+            ['hostnames', i],
+          );
+        }
+      }
+      seen.push(h);
+    });
     const ec = v.edge_config;
     const need = (key: keyof typeof ec, rule: string) => {
       if (!ec[key]) ctx.addIssue({ code: 'custom', path: ['edge_config', key], message: rule, input: '' });
     };
     // The issue's value is shown (or hidden, for a secret field) from the request itself.
-    const forbid = (keys: (keyof typeof ec)[], mode: string) => {
-      for (const k of keys) if (ec[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to edge ${mode}, not ${v.edge}`, input: undefined });
+    const forbid = (keys: readonly (keyof typeof ec)[], what: string, actual: string) => {
+      for (const k of keys) if (ec[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to ${what}, not ${actual}`, input: undefined });
     };
     if (v.edge === 'cloudflare') {
       need('cloudflare_api_token', 'edge cloudflare needs an API token');
       need('cloudflare_zone_id', 'edge cloudflare needs a zone id (32 hex characters)');
-    } else forbid(['cloudflare_api_token', 'cloudflare_zone_id', 'cloudflare_base_url'], 'cloudflare');
+    } else forbid(['cloudflare_api_token', 'cloudflare_zone_id', 'cloudflare_base_url'], 'edge cloudflare', v.edge);
     if (v.edge === 'aws_alb') {
       need('alb_target_group_arn', 'edge aws_alb needs a target group ARN');
       need('alb_region', 'edge aws_alb needs a region');
       if (ec.alb_target_group_arn && ec.alb_region && regionFromArn(ec.alb_target_group_arn) !== ec.alb_region)
         ctx.addIssue({ code: 'custom', path: ['edge_config', 'alb_region'], message: `the region must match the target group ARN's region (${regionFromArn(ec.alb_target_group_arn)})`, input: ec.alb_region, params: { fix: regionFromArn(ec.alb_target_group_arn) } });
-    } else forbid(['alb_target_group_arn', 'alb_region', 'aws_endpoint'], 'aws_alb');
-    if (v.edge !== 'dns_rr') forbid(['dns_provider', 'dns_server', 'dns_zone', 'dns_tsig_name', 'dns_tsig_secret', 'dns_tsig_algorithm'], 'dns_rr');
+    } else forbid(['alb_target_group_arn', 'alb_region', 'aws_endpoint'], 'edge aws_alb', v.edge);
+    if (v.edge !== 'dns_rr') forbid(['dns_provider', ...RFC2136_FIELDS], 'edge dns_rr', v.edge);
+    else if (ec.dns_provider === 'rfc2136') {
+      need('dns_server', 'dns_provider rfc2136 needs the DNS server to update (host[:port], e.g. ns1.example.com:53)');
+      need('dns_zone', 'dns_provider rfc2136 needs the zone to update (e.g. example.com)');
+      need('dns_tsig_name', 'dns_provider rfc2136 needs the name of a TSIG key the server accepts updates from');
+      need('dns_tsig_secret', 'dns_provider rfc2136 needs the TSIG secret (base64)');
+      if (ec.dns_zone) {
+        v.hostnames.forEach((h, i) => {
+          if (!inZone(h, ec.dns_zone!)) addRuleIssue(ctx, `every hostname must be inside dns_zone ${ec.dns_zone} (the server only updates that zone)`, undefined, ['hostnames', i]);
+        });
+      }
+    } else forbid(RFC2136_FIELDS, 'dns_provider rfc2136', `dns_provider ${ec.dns_provider ?? 'zonefile'}`);
   })
   .meta({ id: 'ClusterCreateRequest' });
 export type ClusterCreateRequest = z.input<typeof clusterCreateRequest>;
+
+/** A field `create` sets for good: present in an update, it is refused with the reason. */
+function fixedField(reason: string) {
+  return z.never({ error: reason }).optional().meta({ description: `cannot change: ${reason}` });
+}
+const RECREATE = 'destroy the cluster and create it again (destroy removes its edge records first)';
+
+/** PATCH /api/clusters/:cluster. What `cluster update` can change safely; the rest is refused with the reason. */
+export const clusterUpdateRequest = z
+  .strictObject({
+    health: z
+      .strictObject({ path: healthPathSchema.optional(), interval: durationSchema.optional(), timeout: durationSchema.optional() })
+      .optional(),
+    proxy_count: proxyCountSchema.optional(),
+    edge_config: z
+      .strictObject({
+        cloudflare_api_token: cloudflareTokenSchema.optional(),
+        dns_server: dnsServerSchema.optional(),
+        dns_tsig_name: tsigNameSchema.optional(),
+        dns_tsig_secret: tsigSecretSchema.optional(),
+        dns_tsig_algorithm: tsigAlgorithmSchema.optional(),
+        cloudflare_zone_id: fixedField(`the Cloudflare zone holds the cluster's records; moving them is not supported: ${RECREATE}`),
+        alb_target_group_arn: fixedField(`the target group holds the proxies as targets; moving them is not supported: ${RECREATE}`),
+        alb_region: fixedField(`the region belongs to the target group: ${RECREATE}`),
+        dns_provider: fixedField(`the records live with the provider chosen at create: ${RECREATE}`),
+        dns_zone: fixedField(`the zone holds the cluster's records; moving them is not supported: ${RECREATE}`),
+        cloudflare_base_url: fixedField(`the Cloudflare API endpoint is chosen at create: ${RECREATE}`),
+        aws_endpoint: fixedField(`the AWS endpoint is chosen at create: ${RECREATE}`),
+      })
+      .optional(),
+    name: fixedField('a cluster keeps its name (files, proxies and records are named after it); create a new cluster instead'),
+    edge: fixedField(`the edge mode cannot change: the old provider's records would have to be removed first; ${RECREATE}`),
+    hostnames: fixedField('hostnames are added and removed one at a time: cluster domain add / cluster domain remove'),
+    proxy_app: fixedField(`the proxy app (or the default Caddy proxy) is chosen at create: ${RECREATE}`),
+    dry_run: dryRun,
+  })
+  .superRefine((v, ctx) => {
+    const h = v.health;
+    const edge = v.edge_config ?? {};
+    const changes = [h?.path, h?.interval, h?.timeout, v.proxy_count, edge.cloudflare_api_token, edge.dns_server, edge.dns_tsig_name, edge.dns_tsig_secret, edge.dns_tsig_algorithm];
+    if (changes.every((x) => x === undefined)) {
+      addRuleIssue(ctx, 'nothing to update: give at least one of health.path, health.interval, health.timeout, proxy_count or an edge setting (cloudflare_api_token, dns_server, dns_tsig_name, dns_tsig_secret, dns_tsig_algorithm)');
+    }
+    if (h?.interval !== undefined && h.timeout !== undefined && parseDuration(h.timeout) >= parseDuration(h.interval)) {
+      addRuleIssue(ctx, `the health timeout must be shorter than the interval (${h.interval})`, undefined, ['health', 'timeout']);
+    }
+  })
+  .meta({ id: 'ClusterUpdateRequest' });
+export type ClusterUpdateRequest = z.input<typeof clusterUpdateRequest>;
 
 export const domainAddRequest = z.object({ hostname: hostnameSchema, dry_run: dryRun }).meta({ id: 'DomainAddRequest' });
 export const variantAddRequest = z
@@ -101,7 +203,7 @@ export const variantAddRequest = z
     name: variantNameSchema,
     weight: weightSchema.default(0),
     status: variantStatus.default('active'),
-    description: z.string().max(500).default(''),
+    description: description.default(''),
     dry_run: dryRun,
   })
   .meta({ id: 'VariantAddRequest' });
@@ -109,7 +211,7 @@ export const variantUpdateRequest = z
   .object({
     weight: weightSchema.optional(),
     status: variantStatus.optional(),
-    description: z.string().max(500).optional(),
+    description: description.optional(),
     dry_run: dryRun,
   })
   .refine((v) => v.weight !== undefined || v.status !== undefined || v.description !== undefined, {
@@ -119,10 +221,10 @@ export const variantUpdateRequest = z
   .meta({ id: 'VariantUpdateRequest' });
 export const upstreamAddRequest = z
   .object({
-    variant: variantNameSchema,
+    variant: variantRefSchema,
     hostname: hostnameSchema.nullable().optional().default(null),
     url: upstreamUrlSchema.optional(),
-    app: appNameSchema.optional(),
+    app: appRefSchema.optional(),
     weight: weightSchema.default(100),
     host_header: hostnameSchema.nullable().optional().default(null),
     dry_run: dryRun,
@@ -133,10 +235,10 @@ export const upstreamAddRequest = z
   })
   .meta({ id: 'UpstreamAddRequest' });
 export const switchRequest = z
-  .object({ to: variantNameSchema, dry_run: dryRun, force: z.boolean().optional().default(false) })
+  .object({ to: variantRefSchema, dry_run: dryRun, force: z.boolean().optional().default(false) })
   .meta({ id: 'SwitchRequest' });
 export const memberAddRequest = z
-  .object({ app: appNameSchema, variant: variantNameSchema.optional(), weight: weightSchema.default(100), dry_run: dryRun })
+  .object({ app: appRefSchema, variant: variantRefSchema.optional(), weight: weightSchema.default(100), dry_run: dryRun })
   .meta({ id: 'MemberAddRequest' });
 export const memberWeightRequest = z.object({ weight: weightSchema, dry_run: dryRun }).meta({ id: 'MemberWeightRequest' });
 export const dryRunRequest = z.object({ dry_run: dryRun }).meta({ id: 'DryRunRequest' });
@@ -147,15 +249,22 @@ export const deployRequest = z
 export const appCreateRequest = z
   .object({
     name: appNameSchema,
-    addresses: z.array(addressSchema).max(MAX_APP_ADDRESSES, { error: `an app has at most ${MAX_APP_ADDRESSES} addresses` }).default([]),
-    deploy_cmd: z.string().min(1).max(4000).nullable().optional().default(null),
+    addresses: z.array(addressSchema).max(MAX_APP_ADDRESSES, { error: `an app has at most ${MAX_APP_ADDRESSES} addresses` }).optional(),
+    deploy_cmd: deployCmdSchema.nullable().optional().default(null),
     health_path: healthPathSchema.default('/'),
+  })
+  .superRefine((v, ctx) => {
+    // Required, [] included for an app without addresses (a proxy app): a forgotten --addr must not
+    // create an app that silently receives no traffic.
+    if (v.addresses === undefined) {
+      addRuleIssue(ctx, 'addresses is required: the host:port list the app listens on ([] for an app without addresses, e.g. a proxy app run elsewhere)', undefined, ['addresses']);
+    }
   })
   .meta({ id: 'AppCreateRequest' });
 export const appUpdateRequest = z
   .object({
     addresses: z.array(addressSchema).max(MAX_APP_ADDRESSES, { error: `an app has at most ${MAX_APP_ADDRESSES} addresses` }).optional(),
-    deploy_cmd: z.string().min(1).max(4000).nullable().optional(),
+    deploy_cmd: deployCmdSchema.nullable().optional(),
     health_path: healthPathSchema.optional(),
   })
   .meta({ id: 'AppUpdateRequest' });

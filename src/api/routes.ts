@@ -41,6 +41,7 @@ export const routes = {
   clusterList: route({ method: 'GET', path: '/api/clusters', summary: 'List clusters', response: s.clusterList, status: 200 }),
   clusterCreate: route({ method: 'POST', path: '/api/clusters', summary: 'Create a cluster', body: s.clusterCreateRequest, response: s.cluster, status: 201 }),
   clusterShow: route({ method: 'GET', path: '/api/clusters/:cluster', summary: 'A cluster with its domains, variants, upstreams and members', response: s.clusterDetail, status: 200 }),
+  clusterUpdate: route({ method: 'PATCH', path: '/api/clusters/:cluster', summary: 'Change health settings, proxy count or edge credentials (what can change safely)', ...preview, body: s.clusterUpdateRequest, response: s.mutation(s.cluster, 'Cluster'), status: 200 }),
   clusterDestroy: route({ method: 'DELETE', path: '/api/clusters/:cluster', summary: 'Destroy a cluster (its proxy app stays unless with_proxy; dry_run names what would go)', query: { with_proxy: 'true to also remove the proxy app', ...dryRunQuery }, dryRun: true, response: s.cluster, status: 200 }),
   clusterStatus: route({ method: 'GET', path: '/api/clusters/:cluster/status', summary: 'Topology and live state', response: s.clusterStatus, status: 200 }),
   proxyConfig: route({ method: 'GET', path: '/api/clusters/:cluster/proxy-config', summary: 'The rendered Caddyfile and proxy env vars', response: s.proxyConfig, status: 200 }),

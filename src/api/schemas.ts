@@ -101,6 +101,11 @@ export const upstream = z
     weight: z.number().int(),
     status: memberStatus,
     host_header: z.string().nullable(),
+    host_sent: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("the Host header the proxies send it: host_header, else a URL upstream's own host:port (Caddy's {upstream_hostport}), else null for the requested hostname"),
     created_at: timestamp,
   })
   .meta({ id: 'Upstream' });
@@ -145,6 +150,10 @@ export const plan = z
     env: z.array(z.object({ name: z.string(), hostname: z.string().nullable(), before: z.string().nullable(), after: z.string().nullable(), changed: z.boolean() })),
     caddyfile_changed: z.boolean(),
     edge: z.object({ added: z.array(edgeRecord), removed: z.array(edgeRecord) }),
+    settings: z
+      .array(z.object({ name: z.string().describe('e.g. health.path, proxy_count, edge_config.dns_server'), before: z.string().nullable(), after: z.string().nullable() }))
+      .optional()
+      .describe('cluster settings the change sets (cluster update only); secrets show as "(changed)"'),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'Plan' });
@@ -207,6 +216,7 @@ export const clusterStatus = z
                 kind: z.enum(['url', 'app']),
                 target: z.string(),
                 host_header: z.string().nullable(),
+                host_sent: z.string().optional().describe("the Host header the proxies send this upstream for this hostname: host_header, else a URL upstream's own host:port, else the hostname"),
                 weight: z.number().int(),
                 status: memberStatus,
                 share: z.number().describe('fraction of the hostname traffic, 0..1'),

@@ -2,6 +2,9 @@
 // this and commander; its implementation module is loaded when the command runs.
 import type { Command } from 'commander';
 import type { Context, ContextFactory, Globals } from '../context.js';
+import { checkProfileName } from '../config/profiles.js';
+import { UsageError } from '../errors.js';
+import { checkApiUrl } from './profile/credentials.js';
 
 /** The raw values commander collected: positionals in order, and the command's own options. */
 export interface RawInput {
@@ -45,13 +48,29 @@ export function globalsOf(cmd: Command): Globals {
   };
 }
 
+/** Refuses a global flag given with an unusable value (`--profile=`, `--api-url=notaurl`) before anything runs. */
+export function checkGlobals(g: Globals): void {
+  if (g.profile !== undefined) {
+    if (g.profile === '') {
+      throw new UsageError('invalid --profile "": a profile name is required', {
+        hint: 'give a name (`ownstack profile list` shows them), or leave --profile out to use the active profile',
+        details: { code: 'invalid', message: 'invalid --profile "": a profile name is required', field: '--profile', value: '', rule: 'a profile name is required' },
+      });
+    }
+    checkProfileName(g.profile);
+  }
+  if (g.apiUrl !== undefined) checkApiUrl(g.apiUrl, '--api-url');
+}
+
 /** The commander action for a command whose implementation lives in a lazily loaded module. */
 export function lazyAction(load: () => Promise<CommandModule<any, any>>) {
   return async (...received: unknown[]): Promise<void> => {
     const cmd = received[received.length - 1] as Command;
     const args = (received.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a]));
     const factory = (rootOf(cmd) as unknown as Record<symbol, ContextFactory>)[FACTORY];
-    const ctx = factory(globalsOf(cmd));
+    const globals = globalsOf(cmd);
+    checkGlobals(globals);
+    const ctx = factory(globals);
     const mod = await load();
     const options = await mod.parse({ args, opts: cmd.opts() }, ctx);
     const result = await mod.run(options, ctx);

@@ -9,7 +9,38 @@ export type Db = Database.Database;
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  /** The change as SQL, or as a function of the database (for changes that read the schema first). */
+  sql: string | ((db: Db) => void);
+  /**
+   * Run with foreign keys off (checked before the commit): rebuilding a table that others
+   * reference would otherwise cascade its DELETE to them.
+   */
+  foreignKeysOff?: boolean;
+}
+
+/** Tables whose ids users see (in output, logs and scripts): an id is never given to a new row again. */
+const ID_TABLES = ['clusters', 'domains', 'variants', 'apps', 'upstreams', 'deploys'] as const;
+
+/**
+ * Rebuilds a table with `id INTEGER PRIMARY KEY AUTOINCREMENT` (SQLite cannot add it in place),
+ * keeping its columns, rows, ids and indexes. Without AUTOINCREMENT, SQLite hands out max(id) + 1,
+ * so removing the newest row frees its id for the next one.
+ */
+function rebuildWithAutoincrement(db: Db, table: string): void {
+  const row = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) as { sql: string } | undefined;
+  if (!row || /AUTOINCREMENT/i.test(row.sql)) return;
+  const create = row.sql
+    .replace(/^CREATE TABLE\s+"?\w+"?/i, `CREATE TABLE ${table}_rebuilt`)
+    .replace(/\bid\s+INTEGER\s+PRIMARY\s+KEY\b/i, 'id INTEGER PRIMARY KEY AUTOINCREMENT');
+  if (!/AUTOINCREMENT/.test(create)) throw new Error(`cannot rebuild ${table}: no "id INTEGER PRIMARY KEY" column`);
+  const indexes = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(table) as { sql: string }[]).map((r) => r.sql);
+  const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => `"${c.name}"`).join(', ');
+  db.exec(create);
+  // Explicit ids also set sqlite_sequence to the highest one.
+  db.exec(`INSERT INTO ${table}_rebuilt (${columns}) SELECT ${columns} FROM ${table}`);
+  db.exec(`DROP TABLE ${table}`);
+  db.exec(`ALTER TABLE ${table}_rebuilt RENAME TO ${table}`);
+  for (const sql of indexes) db.exec(sql);
 }
 
 // Append only: an applied migration is never edited, a change is a new version.
@@ -146,6 +177,19 @@ export const MIGRATIONS: Migration[] = [
     sql: `ALTER TABLE clusters ADD COLUMN output_hash TEXT;`,
   },
   {
+    // An id in an old log, script or ticket must never name a new thing. (An id removed before this
+    // migration and above every remaining one can still come back once: nothing recorded it.)
+    // URL upstreams lose a default port (https://x.com:443 is https://x.com), as new ones do.
+    version: 4,
+    name: 'ids never reused; URL upstreams without default ports',
+    foreignKeysOff: true,
+    sql: (db) => {
+      for (const table of ID_TABLES) rebuildWithAutoincrement(db, table);
+      db.exec(`UPDATE upstreams SET url = substr(url, 1, length(url) - 4) WHERE kind = 'url' AND url LIKE 'https://%:443'`);
+      db.exec(`UPDATE upstreams SET url = substr(url, 1, length(url) - 3) WHERE kind = 'url' AND url LIKE 'http://%:80'`);
+    },
+  },
+  {
     // Proxies are agents (src/agent): each reports what it serves; agent tokens are scoped to one
     // cluster and stored hashed.
     version: 5,
@@ -203,10 +247,21 @@ export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): number[] 
   const done: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
-    }).immediate();
+    // The pragma is a no-op inside a transaction: switch it around the migration's own one.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (m.foreignKeysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        if (typeof m.sql === 'string') db.exec(m.sql);
+        else m.sql(db);
+        if (m.foreignKeysOff && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
+          throw new Error(`migration ${m.version} (${m.name}) left rows that break a foreign key`);
+        }
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+      }).immediate();
+    } finally {
+      if (m.foreignKeysOff) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
     done.push(m.version);
   }
   return done;

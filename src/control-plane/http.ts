@@ -272,7 +272,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       throw new HttpError(500, {
         code: 'failed',
         message: `the change was saved, but the proxies did not apply it: ${failed.join('; ')}`,
-        hint: 'the proxies keep serving the previous config; see `ownstack cluster status`, fix the cause, then re-run the command (any change retries the reload)',
+        hint: 'a proxy that refused keeps serving its previous config; see `ownstack cluster status` (last_error), fix the cause, then retry: any later change, or the periodic reconcile within a minute, applies the current config',
         details: { saved: true, response: outcome.body },
       });
     }
@@ -358,7 +358,7 @@ function checkQuery(route: Route, method: string, query: URLSearchParams): boole
 function noDryRun(method: string, route: Route): HttpError {
   return invalid(`${method} ${route.path} has no dry run: it cannot be previewed, and a dry run must never change anything`, {
     field: 'dry_run',
-    rule: 'dry_run applies to routing changes, hostnames and cluster destroy',
+    rule: 'dry_run applies to routing changes, hostnames, cluster update and cluster destroy',
     hint: 'leave dry_run out to make the change',
   });
 }
@@ -521,6 +521,14 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
       run: (ctx) => svc.clusterCreate(ctx.body),
     },
     clusterShow: { run: (ctx) => svc.clusterShow(ctx.params.cluster!) },
+    clusterUpdate: {
+      // New edge credentials are checked with the provider first, as at create (dry runs too).
+      prepare: async (ctx) => {
+        const edge = svc.edgeUpdate(store.cluster(ctx.params.cluster!), ctx.body);
+        if (edge) await verifyEdge(reconciler, edge);
+      },
+      run: (ctx) => svc.clusterUpdate(ctx.params.cluster!, ctx.body),
+    },
     clusterDestroy: {
       read: async (ctx) => destroyCluster(deps, ctx.params.cluster!, queryBool(ctx.query, 'with_proxy'), ctx.dryRun),
     },
@@ -658,7 +666,7 @@ async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'd
     await Promise.race([verify, timeout]);
   } catch (err) {
     if (!(err instanceof EdgeError)) throw err;
-    const fields = { field: err.field ? `edge_config.${err.field}` : 'edge_config', rule: `the ${body.edge} edge must accept these settings at create time`, ...(err.hint ? { hint: redact(err.hint, secrets) } : {}) };
+    const fields = { field: err.field ? `edge_config.${err.field}` : 'edge_config', rule: `the ${body.edge} edge must accept these settings before they are saved`, ...(err.hint ? { hint: redact(err.hint, secrets) } : {}) };
     if (err.kind === 'invalid' || err.kind === 'auth') throw invalid(redact(`the ${body.edge} edge refused the settings: ${err.message}`, secrets), fields);
     const last = timeouts.has(err) && lastWarning !== null ? ` (last error: ${lastWarning})` : '';
     throw new HttpError(424, { code: err.kind === 'unavailable' ? 'unavailable' : 'failed', message: redact(`could not verify the ${body.edge} edge: ${err.message}${last}`, secrets), ...fields });

@@ -3,6 +3,7 @@ import type { EdgeRecordView, Plan } from '../api/schemas.js';
 import { diffEnv, UNION_ENV_NAME } from '../proxy/env.js';
 import { desiredEdgeRecords, diffEdgeRecords, proxyAddresses, renderRow, type Rendered } from './render.js';
 import type { ClusterRow, Store } from './store.js';
+import { edgeHostnames } from './reconcile.js';
 
 /** A cluster's derived state at one moment of a transaction. */
 export interface Snapshot {
@@ -21,7 +22,31 @@ export function snapshot(store: Store, c: ClusterRow, known?: Rendered): Snapsho
   return {
     rendered,
     envNames: new Map(domains.map((d) => [d.hostname, d.env_name])),
-    records: desiredEdgeRecords(c.edge, hosts, proxyAddresses(c)),
+    // What the edge really publishes: dns_rr and cloudflare leave wildcard hostnames to the operator.
+    records: desiredEdgeRecords(c.edge, edgeHostnames(c.edge, hosts).publish, proxyAddresses(c)),
+  };
+}
+
+/**
+ * The snapshot of a cluster whose rows cannot be rendered at all (values stored before today's
+ * rules, say): no env, no Caddyfile. A mutation compares with it, so the change that repairs the
+ * rows can still be made.
+ */
+export function unrenderedSnapshot(store: Store, c: ClusterRow): Snapshot {
+  const domains = store.domains(c.id);
+  const input = store.renderCluster(c);
+  const rendered: Rendered = {
+    input,
+    table: { cluster: c.name, variants: [], hosts: [], warnings: [] },
+    env: {},
+    envFile: '',
+    caddyfile: '',
+    hash: '',
+  };
+  return {
+    rendered,
+    envNames: new Map(domains.map((d) => [d.hostname, d.env_name])),
+    records: desiredEdgeRecords(c.edge, edgeHostnames(c.edge, domains.map((d) => d.hostname)).publish, proxyAddresses(c)),
   };
 }
 

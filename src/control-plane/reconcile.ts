@@ -193,7 +193,17 @@ export class Reconciler {
 
   async reconcileAll(): Promise<ReconcileResult> {
     const warnings: string[] = [];
-    for (const c of this.store.clusters()) warnings.push(...(await this.reconcile(c.id)).warnings);
+    for (const c of this.store.clusters()) {
+      try {
+        warnings.push(...(await this.reconcile(c.id)).warnings);
+      } catch (err) {
+        // One cluster whose rows cannot be rendered must not stop the others (or the control
+        // plane's start): it stays as it is until a change repairs it.
+        const msg = `could not reconcile cluster ${c.name}: ${(err as Error).message} (a change that fixes it, e.g. ownstack cluster update, applies)`;
+        this.log(msg);
+        warnings.push(msg);
+      }
+    }
     return { warnings };
   }
 
@@ -257,16 +267,27 @@ export class Reconciler {
     if (fileWarnings.length > 0) return { warnings: fileWarnings };
     this.published(c.id);
     const rc = this.runtimeCluster(c);
+    // Fewer proxies than the edge publishes (cluster update --proxy-count): take the ones that go
+    // out of the edge before the runtime stops them, so no new client is sent to a proxy that stops.
+    const published = parsePublished(c.edge_published);
+    const kept = new Set(proxyAddresses(c).map((p) => `${p.address}:${p.port}`));
+    if (c.edge !== 'none' && published !== null && published.proxies.some((p) => !kept.has(`${p.address}:${p.port}`))) {
+      warnings.push(...(await this.reconcileEdge(c, hosts, rc)));
+    }
     try {
       await this.runtime.apply(rc, rendered);
     } catch (err) {
       const msg = `the proxy runtime could not apply generation ${c.generation} of cluster ${c.name}: ${(err as Error).message}`;
       this.log(msg);
       warnings.push(msg);
-      // Issue 4: a refused reload (ProxyApplyError.rejected) fails the mutation; other runtime problems stay warnings.
-      if ((err as { rejected?: unknown }).rejected === true) failed.push(msg);
+      // Any replica that does not serve the committed generation after the apply fails the mutation,
+      // whether a running one refused the config (it keeps its old one) or one could not start at all
+      // (its address is taken, Caddy refused the config at load): one exit code for "not applied".
+      // Other runtime problems (no Caddy, files) stay warnings.
+      if ((err as Error).name === 'ProxyApplyError') failed.push(msg);
     }
-    warnings.push(...(await this.reconcileEdge(c, hosts, rc)));
+    // Read again: the early publish above may have recorded a new set.
+    warnings.push(...(await this.reconcileEdge(this.store.clusterById(c.id) ?? c, hosts, rc)));
     await this.runtime.afterEdge?.(rc).catch((err: Error) => warnings.push(`could not retire a proxy of cluster ${c.name}: ${err.message}`));
     return { warnings, failed };
   }

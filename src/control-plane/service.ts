@@ -3,13 +3,16 @@
 // exactly the committed state; a dry run computes the same plan and rolls the transaction back.
 import type { z } from 'zod';
 import type * as s from '../api/schemas.js';
-import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER } from '../inputs/index.js';
+import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER, parseDuration } from '../inputs/index.js';
+import { secretFieldsOf } from '../inputs/parse.js';
+import { isSecretPath } from '../inputs/secret.js';
+import { clusterUpdateRequest } from '../api/requests.js';
 import type { Db } from './db.js';
 import { conflict, invalid, notFound } from './http-error.js';
-import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, type Snapshot } from './plan.js';
+import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, unrenderedSnapshot, type Snapshot } from './plan.js';
 import { bumpGenerationIfChanged } from './reconcile.js';
-import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, type Rendered } from './render.js';
-import { now, type ClusterRow, type Store, type UpstreamRow } from './store.js';
+import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from './render.js';
+import { edgeConfigOf, now, type ClusterRow, type Store, type UpstreamRow } from './store.js';
 
 type Out<T extends z.ZodType> = z.output<T>;
 
@@ -63,17 +66,27 @@ export class Service {
   private mutate<T>(
     c: ClusterRow,
     dryRun: boolean,
-    change: () => { result: T; warnings?: string[] },
+    change: () => { result: T; warnings?: string[]; settings?: s.Plan['settings'] },
     check?: (before: Snapshot, after: Snapshot) => string[],
   ): Outcome<Mutation<T>> {
     try {
       const body = this.tx(() => {
-        const before = snapshot(this.store, this.store.clusterById(c.id) ?? c, this.recallRender(c.id));
-        const { result, warnings = [] } = change();
+        const current = this.store.clusterById(c.id) ?? c;
+        let before: Snapshot;
+        const unrendered: string[] = [];
+        try {
+          before = snapshot(this.store, current, this.recallRender(c.id));
+        } catch (err) {
+          // Rows that cannot be rendered must not block the change that repairs them.
+          before = unrenderedSnapshot(this.store, current);
+          unrendered.push(`the previous config of cluster ${c.name} could not be rendered (${(err as Error).message}); the plan compares with an empty one`);
+        }
+        const { result, warnings = [], settings } = change();
         const row = this.store.clusterById(c.id)!;
         const after = snapshot(this.store, row);
         const more = check?.(before, after) ?? [];
-        const plan = buildPlan(c.name, before, after, !dryRun, [...warnings, ...more]);
+        const plan = buildPlan(c.name, before, after, !dryRun, [...unrendered, ...warnings, ...more]);
+        if (settings !== undefined) plan.settings = settings;
         if (dryRun) throw new Rollback({ result, plan });
         this.commitRender(row, after.rendered);
         this.store.touchCluster(c.id);
@@ -150,6 +163,91 @@ export class Service {
     return { body: this.store.toCluster(this.store.clusterById(id)!), reconcile: [id] };
   }
 
+  /**
+   * The edge settings a cluster update would store (the stored ones with the new values), or null
+   * when it changes none. A setting that does not belong to the cluster's edge is a 409: the
+   * request is valid, the cluster is not of that kind.
+   */
+  edgeUpdate(c: ClusterRow, input: Out<typeof s.clusterUpdateRequest>): { name: string; edge: ClusterRow['edge']; edge_config: Record<string, string> } | null {
+    const given = Object.fromEntries(Object.entries(input.edge_config ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const keys = Object.keys(given);
+    if (keys.length === 0) return null;
+    const stored = edgeConfigOf(c);
+    const provider = c.edge === 'dns_rr' ? (stored.dns_provider ?? 'zonefile') : null;
+    const mode = provider === null ? `edge ${c.edge}` : `edge dns_rr with dns_provider ${provider}`;
+    for (const key of keys) {
+      const wants = key === 'cloudflare_api_token' ? 'edge cloudflare' : 'edge dns_rr with dns_provider rfc2136';
+      const fits = key === 'cloudflare_api_token' ? c.edge === 'cloudflare' : provider === 'rfc2136';
+      if (!fits) {
+        throw conflict(`cluster ${c.name} uses ${mode}: ${key} applies only to ${wants}`, {
+          field: `edge_config.${key}`,
+          rule: "an update may change only the settings of the cluster's own edge mode",
+          hint: `see the cluster's edge with \`ownstack cluster show ${c.name}\`; a different edge needs a new cluster`,
+        });
+      }
+    }
+    return { name: c.name, edge: c.edge, edge_config: { ...stored, ...given } };
+  }
+
+  /** Changes what `create` set that can change safely: health settings, proxy count, edge credentials. */
+  clusterUpdate(ref: string, input: Out<typeof s.clusterUpdateRequest>): Outcome<Mutation<s.Cluster>> {
+    const c = this.store.cluster(ref);
+    const edge = this.edgeUpdate(c, input);
+    const health = {
+      path: input.health?.path ?? c.health_path,
+      interval: input.health?.interval ?? c.health_interval,
+      timeout: input.health?.timeout ?? c.health_timeout,
+    };
+    if (parseDuration(health.timeout) >= parseDuration(health.interval)) {
+      const field = input.health?.timeout !== undefined ? 'health.timeout' : 'health.interval';
+      throw conflict(`the health timeout (${health.timeout}) must stay shorter than the interval (${health.interval}) of cluster ${c.name}`, {
+        field,
+        value: field === 'health.timeout' ? health.timeout : health.interval,
+        rule: 'the health timeout must be shorter than the interval',
+        hint: 'change both together (--health-interval and --health-timeout)',
+      });
+    }
+    const proxyCount = input.proxy_count ?? c.proxy_count;
+    const stored = edgeConfigOf(c);
+    const settings: NonNullable<s.Plan['settings']> = [];
+    const note = (name: string, before: string | null, after: string | null, secret = false) => {
+      if (before === after) return;
+      settings.push(secret ? { name, before: before === null ? null : '(hidden)', after: '(changed)' } : { name, before, after });
+    };
+    note('health.path', c.health_path, health.path);
+    note('health.interval', c.health_interval, health.interval);
+    note('health.timeout', c.health_timeout, health.timeout);
+    note('proxy_count', String(c.proxy_count), String(proxyCount));
+    // A secret field (marked where its schema is defined) shows only that it changed.
+    const secrets = secretFieldsOf(clusterUpdateRequest);
+    for (const [key, value] of Object.entries(edge?.edge_config ?? {})) note(`edge_config.${key}`, stored[key] ?? null, value, isSecretPath(['edge_config', key], secrets));
+    const warnings: string[] = [];
+    if (proxyCount < c.proxy_count) {
+      const gone = proxyAddresses({ proxy_count: c.proxy_count, port: c.port }).slice(proxyCount);
+      warnings.push(`${input.dry_run ? 'would stop' : 'stops'} ${gone.map((p) => `${p.address}:${p.port}`).join(', ')} after taking ${gone.length === 1 ? 'it' : 'them'} out of the edge; clients connected there reconnect to the other proxies`);
+    }
+    const edgeChanged = edge !== null && settings.some((x) => x.name.startsWith('edge_config.'));
+    const out = this.mutate(c, input.dry_run, () => {
+      this.store.run(
+        `UPDATE clusters SET health_path = ?, health_interval = ?, health_timeout = ?, proxy_count = ?, edge_config = ?,
+           edge_published = CASE WHEN ? THEN NULL ELSE edge_published END, edge_error = CASE WHEN ? THEN NULL ELSE edge_error END WHERE id = ?`,
+        health.path,
+        health.interval,
+        health.timeout,
+        proxyCount,
+        JSON.stringify(edge?.edge_config ?? stored),
+        // New credentials or server: the next reconcile publishes again (and so proves they work).
+        edgeChanged ? 1 : 0,
+        edgeChanged ? 1 : 0,
+        c.id,
+      );
+      return { result: this.store.toCluster(this.store.clusterById(c.id)!), warnings, settings };
+    });
+    // Applied: the cluster as committed, with the generation the new render gave it.
+    if (!input.dry_run) out.body.result = this.store.toCluster(this.store.clusterById(c.id)!);
+    return out;
+  }
+
   // ---------- domains ----------
   domainList(ref: string): Outcome<Out<typeof s.domainList>> {
     const c = this.store.cluster(ref);
@@ -161,6 +259,7 @@ export class Service {
    * `existing` (the cluster's hostnames by env var name) is read when not given and updated.
    */
   private insertDomain(c: ClusterRow, hostname: string, field: string, existing?: Map<string, string>): number {
+    const creating = existing !== undefined;
     const byEnv = existing ?? new Map(this.store.domains(c.id).map((d) => [d.env_name, d.hostname]));
     const envName = envNameForHostname(hostname);
     const same = byEnv.get(envName);
@@ -180,7 +279,8 @@ export class Service {
         field,
         value: hostname,
         rule: 'each hostname of a cluster needs its own CLUSTER_UPSTREAMS_<HOST> variable (the name is the hostname upper-cased with non-alphanumerics turned into _)',
-        hint: `remove ${clash} first, or put ${hostname} in another cluster`,
+        // Creating: both names are in the same request, so nothing exists yet to remove.
+        hint: creating ? `keep only one of ${clash} and ${hostname} in this cluster (drop one --hostname) and put the other in another cluster` : `remove ${clash} first, or put ${hostname} in another cluster`,
         details: { hostname, collides_with: clash, env_name: envName },
       });
     }
@@ -497,7 +597,7 @@ export class Service {
       return this.store.run(
         'INSERT INTO apps (name, addresses, deploy_cmd, health_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
         input.name,
-        JSON.stringify(unique(input.addresses)),
+        JSON.stringify(unique(input.addresses ?? [])),
         input.deploy_cmd,
         input.health_path,
         t,

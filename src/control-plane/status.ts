@@ -6,6 +6,7 @@ import type { DeployLog } from './deploys.js';
 import { blankProxyStatus, edgeHostnames, wildcardWarning, type Reconciler } from './reconcile.js';
 import { renderRow } from './render.js';
 import { edgeConfigOf, parseList, type ClusterRow, type Store } from './store.js';
+import { urlHostPort } from '../inputs/upstream-url.js';
 
 /** Builds the status of one cluster (reads the database synchronously, then asks the runtime and the edge). */
 export async function clusterStatus(store: Store, reconciler: Reconciler, deploys: DeployLog, c: ClusterRow): Promise<ClusterStatus> {
@@ -52,6 +53,7 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
               kind: u.kind,
               target: u.kind === 'url' ? u.url! : u.app_name!,
               host_header: u.host_header,
+              host_sent: u.host_header ?? (u.kind === 'url' ? urlHostPort(u.url!) : h.hostname),
               weight: u.weight,
               status: u.status,
               share: shareOf.get(u.id) ?? 0,

@@ -1,6 +1,7 @@
 // Typed queries over the state database and the mapping from rows to the contract's resources.
 import type { App, Cluster, Domain, Member, Upstream, Variant } from '../api/schemas.js';
 import { maskSecret } from '../edge/secrets.js';
+import { urlHostPort } from '../inputs/upstream-url.js';
 import type { RenderCluster } from '../proxy/types.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
@@ -124,14 +125,13 @@ export class Store {
     return this.get<ClusterRow>('SELECT * FROM clusters WHERE name = ?', name);
   }
 
-  /** A cluster by name, else by numeric id; 404 with candidates otherwise. */
+  /**
+   * A cluster by numeric id when `ref` is all digits, else by name; 404 with candidates otherwise.
+   * Digits always mean the id (names cannot be all digits), so a name never hides an id.
+   */
   cluster(ref: string): ClusterRow {
-    const byName = this.clusterByName(ref);
-    if (byName) return byName;
-    if (/^\d+$/.test(ref)) {
-      const byId = this.clusterById(Number(ref));
-      if (byId) return byId;
-    }
+    const hit = byRef(ref, (id) => this.clusterById(id), (name) => this.clusterByName(name));
+    if (hit) return hit;
     throw notFound('cluster', ref, this.all<{ name: string }>('SELECT name FROM clusters ORDER BY name').map((r) => r.name), { field: 'cluster' });
   }
 
@@ -149,10 +149,10 @@ export class Store {
     return this.all<VariantRow>('SELECT * FROM variants WHERE cluster_id = ? ORDER BY id', clusterId);
   }
 
-  /** A variant of a cluster by name (else numeric id); 404 with candidates otherwise. */
+  /** A variant of a cluster by numeric id (all digits) or name; 404 with candidates otherwise. */
   variant(c: ClusterRow, ref: string, field = 'variant'): VariantRow {
     const rows = this.variants(c.id);
-    const hit = rows.find((v) => v.name === ref) ?? (/^\d+$/.test(ref) ? rows.find((v) => v.id === Number(ref)) : undefined);
+    const hit = byRef(ref, (id) => rows.find((v) => v.id === id), (name) => rows.find((v) => v.name === name));
     if (hit) return hit;
     throw notFound('variant', ref, rows.map((v) => v.name), { field, scope: `cluster ${c.name}` });
   }
@@ -166,9 +166,9 @@ export class Store {
     return this.get<AppRow>('SELECT * FROM apps WHERE name = ?', name);
   }
 
-  /** A local app by name (else numeric id); 404 with candidates otherwise. */
+  /** A local app by numeric id (all digits) or name; 404 with candidates otherwise. */
   app(ref: string, field = 'app'): AppRow {
-    const hit = this.appByName(ref) ?? (/^\d+$/.test(ref) ? this.get<AppRow>('SELECT * FROM apps WHERE id = ?', Number(ref)) : undefined);
+    const hit = byRef(ref, (id) => this.get<AppRow>('SELECT * FROM apps WHERE id = ?', id), (name) => this.appByName(name));
     if (hit) return hit;
     throw notFound('app', ref, this.apps().map((a) => a.name), {
       field,
@@ -273,6 +273,7 @@ export class Store {
       weight: u.weight,
       status: u.status,
       host_header: u.host_header,
+      host_sent: u.host_header ?? (u.kind === 'url' ? urlHostPort(u.url!) : null),
       created_at: u.created_at,
     };
   }
@@ -304,11 +305,22 @@ export class Store {
   }
 
   /** One member (an app with upstreams in the cluster); 404 with candidates otherwise. */
-  member(c: ClusterRow, app: string): { member: Member; upstreams: UpstreamRow[] } {
+  member(c: ClusterRow, ref: string): { member: Member; upstreams: UpstreamRow[] } {
+    // A numeric reference is the app's id (as everywhere else); the member is then found by its name.
+    const app = /^\d+$/.test(ref) ? (this.get<{ name: string }>('SELECT name FROM apps WHERE id = ?', Number(ref))?.name ?? ref) : ref;
     const ups = this.upstreams(c.id).filter((u) => u.kind === 'app' && u.app_name === app);
     if (ups.length > 0) return { member: memberOf(c, app, ups.sort((a, b) => a.id - b.id)), upstreams: ups };
     throw notFound('member', app, this.members(c).map((m) => m.app), { field: 'app', scope: `cluster ${c.name}` });
   }
+}
+
+/**
+ * Resolves a name-or-id reference: all digits is an id. A name of digits alone stored before names
+ * were refused that shape is found by name only when no row has that id (it can never hide one).
+ */
+function byRef<T>(ref: string, byId: (id: number) => T | undefined, byName: (name: string) => T | undefined): T | undefined {
+  if (/^\d+$/.test(ref)) return (ref.length <= 15 ? byId(Number(ref)) : undefined) ?? byName(ref);
+  return byName(ref);
 }
 
 /** A member's view: active when any of its upstreams is active; its weight is its first upstream's. */

@@ -2,6 +2,9 @@
 // A rejection carries the RULE (what is allowed) and, when one exists, the FIX (the corrected value),
 // so the CLI and the server can both say "invalid --url "x": <rule> — try --url=<fix>".
 import * as z from 'zod';
+import { CONTROL_CHARS, codePointName } from '../control-chars.js';
+
+export { CONTROL_CHARS, codePointName };
 
 /** The outcome of checking one raw user value: the normalised value, or the broken rule and a fix. */
 export type CheckResult = { ok: true; value: string } | { ok: false; rule: string; fix?: string };
@@ -53,6 +56,21 @@ export function fixOfIssue(issue: z.core.$ZodIssue): string | undefined {
 // quoting, block braces and placeholders ({$VAR}), and the comma Caddy reads as part of one address.
 export const CADDY_SYNTAX_CHARS = /[{}(),;"'`\\<>|$]/;
 export const WHITESPACE_OR_CONTROL = /[\s\p{Cc}\p{Cf}]/u;
+
+/** Checks free text (a description, a command): at most `max` characters and no control characters. */
+export function checkFreeText(raw: string, what: string, max: number): CheckResult {
+  const m = CONTROL_CHARS.exec(raw);
+  if (m !== null) {
+    return reject(`${what} must not contain control characters (TAB, newlines, CR, ESC, other C0/C1 codes, DEL): found ${codePointName(m[0])} at position ${m.index + 1}`);
+  }
+  if ([...raw].length > max) return reject(`${what} must be at most ${max} characters`);
+  return accept(raw);
+}
+
+/** Zod schema for free text of at most `max` characters without control characters. */
+export function freeTextSchema(what: string, max: number) {
+  return schemaFromCheck((raw) => checkFreeText(raw, what, max), `${what} must be a string`);
+}
 
 /** The rule text for Caddyfile-breaking characters, phrased for one kind of value. */
 export function caddySyntaxRule(what: string): string {

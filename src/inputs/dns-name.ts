@@ -1,5 +1,5 @@
 // DNS-name checking shared by hostnames, URL upstream hosts and member addresses (internal).
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 export const MAX_HOSTNAME_LENGTH = 253;
 export const MAX_LABEL_LENGTH = 63;
@@ -12,7 +12,7 @@ export interface DnsNameOptions {
   what: string;
   /** Allow a leading `*.` wildcard label (hostnames only). */
   allowWildcard: boolean;
-  /** Require at least one dot (except `localhost`); URL hosts and addresses may be single-label service names. */
+  /** Require at least one dot; URL hosts and addresses may be single-label service names (`localhost`, `api`). */
   requireDot: boolean;
 }
 
@@ -49,6 +49,8 @@ export function checkDnsName(name: string, opts: DnsNameOptions): DnsNameResult 
   }
   let ascii: string;
   if (/[^\x00-\x7f]/.test(rest)) {
+    const symbol = idnSymbol(rest);
+    if (symbol !== null) return { ok: false, rule: idnRule(what, symbol) };
     ascii = domainToASCII(rest);
     if (ascii === '') return { ok: false, rule: `${what} is not a valid internationalised domain name` };
   } else {
@@ -70,15 +72,39 @@ export function checkDnsName(name: string, opts: DnsNameOptions): DnsNameResult 
     return { ok: false, rule: `${what} must not end in an all-digit label (it would read as an IP address)` };
   }
   // An ASCII xn-- label must be valid punycode, or the name cannot round-trip to Unicode.
-  if (labels.some((l) => l.startsWith('xn--')) && domainToASCII(ascii) !== ascii) {
-    return { ok: false, rule: `${what} has an xn-- label that is not valid punycode` };
+  if (labels.some((l) => l.startsWith('xn--'))) {
+    if (domainToASCII(ascii) !== ascii) return { ok: false, rule: `${what} has an xn-- label that is not valid punycode` };
+    // The same IDNA 2008 character rule as for a name written in Unicode (xn--ls8h is an emoji).
+    const symbol = idnSymbol(domainToUnicode(ascii));
+    if (symbol !== null) return { ok: false, rule: idnRule(what, symbol) };
   }
-  if (opts.requireDot && labels.length < 2 && ascii !== 'localhost') {
-    return { ok: false, rule: `${what} needs at least one dot (e.g. example.com); only localhost may be a single label` };
+  if (opts.requireDot && labels.length < 2) {
+    return {
+      ok: false,
+      rule: `${what} needs at least one dot (e.g. example.com, or app.localhost for this machine): a single label like ${ascii} is refused`,
+    };
   }
   const value = prefix + ascii;
   if (value.length > MAX_HOSTNAME_LENGTH) {
     return { ok: false, rule: `${what} must be at most ${MAX_HOSTNAME_LENGTH} characters` };
   }
   return { ok: true, value };
+}
+
+// IDNA 2008 (RFC 5892) lets a label hold letters, combining marks and digits of any script, and
+// nothing else: no symbols, emoji or punctuation (UTS 46's lenient mapping that Node's domainToASCII
+// applies would accept 😀.com). Returns the first code point that breaks the rule, or null.
+function idnSymbol(name: string): string | null {
+  for (const ch of name.normalize('NFC')) {
+    if (ch === '.' || ch === '-' || /[a-zA-Z0-9]/.test(ch)) continue;
+    // Full-width and ideographic dots are label separators in UTS 46.
+    if (/[\u3002\uff0e\uff61]/.test(ch)) continue;
+    if (!/[\p{L}\p{M}\p{Nd}]/u.test(ch)) return ch;
+  }
+  return null;
+}
+
+function idnRule(what: string, ch: string): string {
+  const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `${what} may contain letters, marks and digits of any script (IDNA 2008), not symbols, emoji or punctuation like ${code}`;
 }

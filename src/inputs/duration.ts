@@ -75,6 +75,28 @@ export const durationSchema = schemaFromCheck(checkDuration, 'a duration must be
 
 export const MAX_HEALTH_PATH_LENGTH = 1024;
 
+// What Caddy's health_uri takes (Go's url.Parse: a "%" must start a two-hex-digit escape) and what
+// the generated Caddyfile can carry: RFC 3986 path and query characters, minus the two sub-delims
+// ' and , that the Caddyfile guard refuses (percent-encoded they mean the same to a server).
+const HEALTH_PATH_CHAR = /[A-Za-z0-9\-._~!$&()*+;=:@/?]/;
+export const HEALTH_PATH_CHARS_RULE =
+  "a health-check path may contain only letters, digits and - . _ ~ / ? : @ ! $ & ( ) * + ; = (percent-encode anything else, e.g. ' as %27, a comma as %2C, a space as %20)";
+export const HEALTH_PATH_PERCENT_RULE = 'a health-check path may use % only to start a percent-escape of two hex digits (like %2F); write a literal % as %25';
+
+/** Percent-encodes (UTF-8, upper-case hex) every character a health path may not carry as is; keeps valid escapes. */
+export function encodeHealthPath(raw: string): string {
+  let out = '';
+  for (let i = 0; i < raw.length; ) {
+    const cp = raw.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    i += ch.length;
+    if (ch === '%' && /^[0-9A-Fa-f]{2}$/.test(raw.slice(i, i + 2))) out += ch;
+    else if (ch !== '%' && HEALTH_PATH_CHAR.test(ch)) out += ch;
+    else out += [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  }
+  return out;
+}
+
 /** Checks a health-check path (`/healthz`, `/status?full=1`) that Caddy's health_uri will request. */
 export function checkHealthPath(raw: string): CheckResult {
   const what = 'a health-check path';
@@ -83,20 +105,14 @@ export function checkHealthPath(raw: string): CheckResult {
     const rest = raw.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
     return reject(`${what} is a path only, without scheme and host`, suggest(checkHealthPath, rest === '' ? '/' : rest));
   }
-  if (raw.trim() !== raw) return reject(`${what} must not contain whitespace`, suggest(checkHealthPath, raw.trim()));
+  if (raw.trim() !== raw) return reject(`${what} must not start or end with whitespace`, suggest(checkHealthPath, raw.trim() || '/'));
   if (!raw.startsWith('/')) return reject(`${what} must start with /`, suggest(checkHealthPath, `/${raw}`));
-  if (/[\s\p{Cc}\p{Cf}]/u.test(raw)) return reject(`${what} must not contain whitespace or control characters (percent-encode them)`);
-  if (/[{}"`\\]/.test(raw)) {
-    return reject(`${what} must not contain { } " \` or \\ (they would break the generated Caddyfile)`);
-  }
   if (raw.includes('#')) {
     // A fragment is never sent to the server, so it can only be a mistake.
     return reject(`${what} must not contain a # fragment`, suggest(checkHealthPath, raw.slice(0, raw.indexOf('#')) || '/'));
   }
-  if (/[^\x21-\x7e]/.test(raw)) {
-    const encoded = raw.replace(/[^\x21-\x7e]+/g, (c) => encodeURIComponent(c));
-    return reject(`${what} must be printable ASCII (percent-encode other characters)`, suggest(checkHealthPath, encoded));
-  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(raw)) return reject(HEALTH_PATH_PERCENT_RULE, suggest(checkHealthPath, encodeHealthPath(raw)));
+  if ([...raw].some((ch) => ch !== '%' && !HEALTH_PATH_CHAR.test(ch))) return reject(HEALTH_PATH_CHARS_RULE, suggest(checkHealthPath, encodeHealthPath(raw)));
   if (raw.length > MAX_HEALTH_PATH_LENGTH) return reject(`${what} must be at most ${MAX_HEALTH_PATH_LENGTH} characters`);
   return accept(raw);
 }

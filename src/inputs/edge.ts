@@ -1,6 +1,7 @@
 // Edge settings: how "LB the LB" is solved for a cluster, and the credentials each mode needs.
 import * as z from 'zod';
-import { type CheckResult, accept, addRuleIssue, reject, schemaFromCheck, suggest } from './check-result.js';
+import { type CheckResult, CONTROL_CHARS, accept, addRuleIssue, reject, schemaFromCheck, suggest } from './check-result.js';
+import { formatAuthority, parseAuthority } from './authority.js';
 import { secret } from './secret.js';
 
 export const EDGE_MODES = ['dns_rr', 'cloudflare', 'aws_alb', 'none'] as const;
@@ -32,9 +33,6 @@ export function checkCloudflareToken(raw: string): CheckResult {
 
 /** Zod schema for a Cloudflare API token (a secret: messages never echo it). */
 export const cloudflareTokenSchema = secret(schemaFromCheck(checkCloudflareToken, 'a Cloudflare API token must be a string'));
-
-/** Zod schema for a DNS TSIG key's secret (base64; a secret: messages never echo it). */
-export const tsigSecretSchema = secret(z.string({ error: 'a TSIG secret must be a string (base64)' }));
 
 const PARTITION_PREFIX = { aws: '', 'aws-cn': 'cn-', 'aws-us-gov': 'us-gov-' } as const;
 const REGION = /^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?)-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;
@@ -84,6 +82,87 @@ export function regionFromArn(arn: string): string | null {
   if (!checkAlbTargetGroupArn(arn).ok) return null;
   return ARN.exec(arn)?.[2] ?? null;
 }
+
+export const DNS_PROVIDERS = ['zonefile', 'rfc2136'] as const;
+/** Where a dns_rr edge writes its records: the local zone file, or RFC 2136 updates to a DNS server. */
+export const dnsProviderSchema = z.enum(DNS_PROVIDERS, { error: `dns_provider must be one of ${DNS_PROVIDERS.join(', ')}` });
+
+const DNS_SERVER_RULE = 'a DNS server is host[:port] (port 53 when left out): an IP address, [IPv6], or a name with a dot like ns1.example.com';
+
+/** Checks an RFC 2136 server `host[:port]` and returns it with its port (`ns1.example.com:53`). */
+export function checkDnsServer(raw: string): CheckResult {
+  if (raw === '') return reject(`${DNS_SERVER_RULE}; it is empty`);
+  const trimmed = raw.trim();
+  if (trimmed !== raw) return reject(DNS_SERVER_RULE, trimmed === '' ? undefined : suggest(checkDnsServer, trimmed));
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return reject(`${DNS_SERVER_RULE}, without a scheme`, suggest(checkDnsServer, raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '')));
+  const parsed = parseAuthority(raw, { what: 'a DNS server', portRequired: false });
+  if (!parsed.ok) return reject(parsed.rule, parsed.fixAuthority === undefined ? undefined : suggest(checkDnsServer, parsed.fixAuthority));
+  const a = parsed.value;
+  // A single label would be looked up through the search domains of whichever machine sends the update.
+  if (a.kind === 'dns' && !a.host.includes('.') && a.host !== 'localhost') return reject(`${DNS_SERVER_RULE}; "${a.host}" has no dot`);
+  return accept(formatAuthority({ ...a, port: a.port ?? '53' }));
+}
+
+/** Zod schema for an RFC 2136 DNS server. */
+export const dnsServerSchema = schemaFromCheck(checkDnsServer, 'a DNS server must be a string');
+
+const TSIG_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+const TSIG_NAME_RULE = 'a TSIG key name is a DNS name: labels of letters, digits, "-" and "_" separated by dots, like ownstack-update. or tsig.example.com';
+
+/** Checks a TSIG key name (a DNS name; a trailing dot is kept). */
+export function checkTsigName(raw: string): CheckResult {
+  if (raw === '') return reject(`${TSIG_NAME_RULE}; it is empty`);
+  const trimmed = raw.trim();
+  if (trimmed !== raw) return reject(`${TSIG_NAME_RULE} (no spaces)`, trimmed === '' ? undefined : suggest(checkTsigName, trimmed));
+  const body = raw.endsWith('.') ? raw.slice(0, -1) : raw;
+  if (body.length > 253 || body.split('.').some((l) => !TSIG_LABEL.test(l))) {
+    return reject(/\s/.test(raw) ? `${TSIG_NAME_RULE} (no spaces)` : TSIG_NAME_RULE);
+  }
+  return accept(raw);
+}
+
+/** Zod schema for a TSIG key name. */
+export const tsigNameSchema = schemaFromCheck(checkTsigName, 'a TSIG key name must be a string');
+
+/** Checks a TSIG secret: base64, as the DNS server prints it. Rules never echo it and there is never a fix. */
+export function checkTsigSecret(raw: string): CheckResult {
+  const s = raw.trim();
+  if (s === '') return reject('a TSIG secret is required (base64, as the DNS server prints it)');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 === 1) return reject('a TSIG secret must be base64 (as the DNS server prints it, e.g. `keymgr -t name hmac-sha256`)');
+  return accept(s);
+}
+
+/** Zod schema for a TSIG secret (marked secret: no error, log line or answer shows its value). */
+export const tsigSecretSchema = secret(schemaFromCheck(checkTsigSecret, 'a TSIG secret must be a string'));
+
+export const TSIG_ALGORITHMS = ['hmac-sha256', 'hmac-sha512', 'hmac-sha384', 'hmac-sha224', 'hmac-sha1'] as const;
+/** A TSIG algorithm name, lower case (default hmac-sha256). */
+export const tsigAlgorithmSchema = z
+  .string({ error: 'a TSIG algorithm must be a string' })
+  .transform((raw, ctx) => {
+    const v = raw.trim().toLowerCase().replace(/\.$/, '');
+    if ((TSIG_ALGORITHMS as readonly string[]).includes(v)) return v;
+    addRuleIssue(ctx, `a TSIG algorithm is one of ${TSIG_ALGORITHMS.join(', ')}`);
+    return z.NEVER;
+  });
+
+/** Checks an http(s) endpoint URL (API-only overrides such as cloudflare_base_url, aws_endpoint). */
+export function checkEndpointUrl(raw: string): CheckResult {
+  const rule = 'an endpoint is an http(s) URL, like https://api.example.com/v4';
+  if (CONTROL_CHARS.test(raw) || /\s/.test(raw)) return reject(`${rule} (no spaces or control characters)`);
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return reject(rule);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return reject(rule);
+  if (u.username || u.password) return reject(`${rule}, without user or password`);
+  return accept(raw);
+}
+
+/** Zod schema for an http(s) endpoint URL. */
+export const endpointUrlSchema = schemaFromCheck(checkEndpointUrl, 'an endpoint URL must be a string');
 
 // Which optional fields belong to which mode; any other mode rejects them.
 const MODE_FIELDS = {

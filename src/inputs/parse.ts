@@ -28,7 +28,8 @@ export function issuePath(issue: z.core.$ZodIssue): string {
 
 /** The flag for an issue path: the caller's mapping, else `--<path>` with `_` and `.` → `-`. */
 export function flagForPath(path: string, flags: Record<string, string>): string {
-  const mapped = flags[path];
+  // An item of a repeated flag (`hostnames.1`) is named by the flag itself (`--hostname`).
+  const mapped = flags[path] ?? flags[path.replace(/\.\d+(?=\.|$)/g, '')];
   if (mapped !== undefined) return mapped;
   return path === '' ? '<value>' : `--${path.replace(/[_.]/g, '-')}`;
 }

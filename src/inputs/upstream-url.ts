@@ -6,7 +6,10 @@ import { formatAuthority, parseAuthority } from './authority.js';
 export const URL_SHAPE_RULE = 'a URL upstream must be scheme://host[:port] with no path, query or fragment';
 const WHAT = 'a URL upstream';
 
-/** Checks a URL upstream and returns it normalised (lower-case scheme and host, punycode, port as written). */
+/**
+ * Checks a URL upstream and returns it normalised: lower-case scheme and host, punycode, and the
+ * scheme's default port left out (`https://x.com:443` is `https://x.com`), so equal targets are one.
+ */
 export function checkUpstreamUrl(raw: string): CheckResult {
   if (raw === '') return reject(`${WHAT} is required, e.g. https://app.example.com`);
   const trimmed = raw.trim();
@@ -42,7 +45,8 @@ export function checkUpstreamUrl(raw: string): CheckResult {
   if (scheme === 'http' && port === '443') {
     return reject(`${WHAT} cannot combine http:// with port 443 (Caddy refuses the conflict); use https://`, `https://${host}`);
   }
-  const value = `${scheme}://${formatAuthority(parsed.value)}`;
+  const defaultPort = (scheme === 'https' && port === '443') || (scheme === 'http' && port === '80');
+  const value = `${scheme}://${formatAuthority(defaultPort ? { host, kind: parsed.value.kind } : parsed.value)}`;
   // Even a lone trailing "/" is a path to Caddy's upstream parser.
   if (tail !== '') return reject(URL_SHAPE_RULE, value);
   return accept(value);
@@ -64,3 +68,15 @@ function rejectWithoutScheme(raw: string): CheckResult {
 
 /** Zod schema for a URL upstream: outputs the normalised URL; issues carry the rule and params.fix. */
 export const upstreamUrlSchema = schemaFromCheck(checkUpstreamUrl, `${WHAT} must be a string`);
+
+/**
+ * The Host header the proxy's bridge sends a URL upstream: its own host and port, default port
+ * included (`https://x.com` → `x.com:443`), as Caddy's {upstream_hostport} spells it.
+ */
+export function urlHostPort(url: string): string {
+  const m = /^(https?):\/\/([^/?#]+)$/i.exec(url);
+  if (m === null) return url;
+  const authority = m[2]!;
+  const hasPort = authority.startsWith('[') ? /\]:\d+$/.test(authority) : /:\d+$/.test(authority);
+  return hasPort ? authority : `${authority}:${m[1]!.toLowerCase() === 'https' ? 443 : 80}`;
+}

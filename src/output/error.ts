@@ -4,6 +4,10 @@
 // rule?, candidates?, details?}}`, the shape of the API's error body. Long words are cut.
 import type { ErrorDetails, ExitCodeValue } from '../errors.js';
 import type { IO } from './io.js';
+import { escapeControl } from '../control-chars.js';
+
+/** Text with control characters made visible, line breaks kept. */
+const visible = (s: string): string => s.split('\n').map(escapeControl).join('\n');
 
 /** The error code for an exit code, for errors that carry no API body. */
 const CODE_OF_EXIT: Record<number, string> = { 1: 'failed', 2: 'invalid', 3: 'not_found', 4: 'unauthorized', 5: 'conflict', 6: 'timeout', 130: 'interrupted' };
@@ -39,8 +43,9 @@ export function printError(io: IO, opts: { json: boolean; color: boolean; detail
   }
   const red = (s: string) => (opts.color ? `\x1b[31m${s}\x1b[39m` : s);
   const dim = (s: string) => (opts.color ? `\x1b[2m${s}\x1b[22m` : s);
-  io.err(`${red('error:')} ${cutLongWords(d.message)}`);
-  if (d.hint) io.err(dim(`hint: ${cutLongWords(d.hint)}`));
+  // A message may echo a value from the server or the user: it must not act on the terminal.
+  io.err(`${red('error:')} ${cutLongWords(visible(d.message))}`);
+  if (d.hint) io.err(dim(`hint: ${cutLongWords(visible(d.hint))}`));
   if (opts.stack) io.err(opts.stack);
 }
 

@@ -5,6 +5,7 @@ import type { Plan, EdgeRecordView } from '../api/schemas.js';
 import type { IO } from './io.js';
 import { printJson } from './json.js';
 import { paint, successLine, symbols } from './style.js';
+import { escapeControl, escapeControlDeep } from './text.js';
 
 /** The `{ result, plan }` envelope every routing mutation answers with. */
 export interface MutationResponse<T = unknown> {
@@ -31,11 +32,23 @@ function changedEnvLines(io: IO, p: Plan, indent: string): string[] {
   return lines;
 }
 
-/** A plan as a diff: env vars (changed ones as -/+ lines, unchanged ones collapsed), Caddyfile, edge records, warnings. */
-export function renderPlan(io: IO, p: Plan): string {
+/** Setting changes (`cluster update`) as `name: before → after` lines. */
+function settingLines(io: IO, p: Plan, indent: string): string[] {
+  const c = paint(io);
+  return (p.settings ?? []).map((x) => `${indent}${c.bold(x.name)}: ${x.before ?? '(none)'} ${symbols.arrow} ${c.green(x.after ?? '(none)')}`);
+}
+
+/** A plan as a diff: settings, env vars (changed ones as -/+ lines, unchanged ones collapsed), Caddyfile, edge records, warnings. */
+export function renderPlan(io: IO, plan: Plan): string {
+  // Values come from the control plane: make any control character visible before colouring.
+  const p = escapeControlDeep(plan);
   const c = paint(io);
   const lines: string[] = [];
   lines.push(c.bold(`Plan for cluster ${p.cluster}${p.applied ? ' (applied)' : ' (not applied)'}`));
+  if (p.settings !== undefined) {
+    lines.push(p.settings.length === 0 ? 'Settings: no change' : 'Settings:');
+    lines.push(...settingLines(io, p, '  '));
+  }
   lines.push('Proxy env:');
   if (p.env.length === 0) lines.push('  (no env vars)');
   lines.push(...changedEnvLines(io, p, '  '));
@@ -53,9 +66,10 @@ export function renderPlan(io: IO, p: Plan): string {
 }
 
 /** Only what an applied plan changed: env -/+ lines and edge records (empty string when nothing). */
-export function renderPlanChanges(io: IO, p: Plan): string {
+export function renderPlanChanges(io: IO, plan: Plan): string {
+  const p = escapeControlDeep(plan);
   const c = paint(io);
-  const lines = changedEnvLines(io, p, '  ');
+  const lines = [...settingLines(io, p, '  '), ...changedEnvLines(io, p, '  ')];
   if (p.caddyfile_changed) lines.push('  Caddyfile regenerated');
   for (const r of p.edge.added) lines.push(`  ${c.green(`+ edge ${record(r)}`)}`);
   for (const r of p.edge.removed) lines.push(`  ${c.red(`- edge ${record(r)}`)}`);
@@ -76,7 +90,7 @@ export function renderMutation<T>(ctx: Context, response: MutationResponse<T>, s
     return;
   }
   const warn = paint(io, 'err').yellow(symbols.warn);
-  for (const w of response.plan.warnings) ctx.notice(`${warn} ${w}`);
+  for (const w of response.plan.warnings) ctx.notice(`${warn} ${escapeControl(w)}`);
   if (globals.json) return printJson(io, response.result);
   if (globals.quiet) return;
   io.out(successLine(io, successMessage));

@@ -2,12 +2,28 @@
 import Table from 'cli-table3';
 import type { IO } from './io.js';
 import { paint } from './style.js';
+import { escapeControl } from './text.js';
 
-export type Cell = string | number | boolean | null | undefined;
+const STYLED = Symbol('styled');
 
+/** A cell this CLI formatted itself (colour codes included): printed as is. */
+export interface Styled {
+  readonly [STYLED]: string;
+}
+
+/** Marks text whose only control characters are our own colour codes (any data in it must be escaped already). */
+export function styled(text: string): Styled {
+  return { [STYLED]: text };
+}
+
+export type Cell = string | number | boolean | null | undefined | Styled;
+
+// Cells hold data (names, descriptions, commands): a stored control character must neither act on
+// the terminal nor split a tab-separated row.
 function plain(c: Cell): string {
   if (c === null || c === undefined) return '';
-  return String(c);
+  if (typeof c === 'object') return c[STYLED];
+  return escapeControl(String(c));
 }
 
 /** Renders rows under headers: a borderless aligned table on a TTY, TSV when piped. */

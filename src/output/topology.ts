@@ -3,6 +3,8 @@
 import type { ClusterStatus } from '../api/schemas.js';
 import type { IO } from './io.js';
 import { paint, symbols } from './style.js';
+import { escapeControlDeep } from './text.js';
+import { urlHostPort } from '../inputs/upstream-url.js';
 
 interface Node {
   label: string;
@@ -36,7 +38,9 @@ export function formatShare(share: number): string {
 }
 
 /** Renders a ClusterStatus as a tree, followed by the deploy in progress and warnings. */
-export function renderTopology(io: IO, s: ClusterStatus): string {
+export function renderTopology(io: IO, status: ClusterStatus): string {
+  // Every string comes from the control plane: no control character may reach the terminal.
+  const s = escapeControlDeep(status);
   const fancy = io.stdoutIsTTY;
   const c = paint(io);
   const on = fancy ? symbols.active : '*';
@@ -92,7 +96,8 @@ export function renderTopology(io: IO, s: ClusterStatus): string {
         return {
           label: join(
             target,
-            `host ${u.host_header ?? h.hostname}`,
+            // What the proxy really sends: a URL upstream gets its own host:port through its bridge.
+            `host ${u.host_sent ?? u.host_header ?? (u.kind === 'url' ? urlHostPort(u.target) : h.hostname)}`,
             `weight ${u.weight}`,
             c.bold(`share ${formatShare(u.share)}`),
             u.status === 'active' ? undefined : c.yellow(u.status),

@@ -52,7 +52,7 @@ describe('every endpoint, happy path', () => {
   test('apps', async () => {
     const a = await call('appCreate', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'], deploy_cmd: 'true', health_path: '/up' });
     expect(a).toMatchObject({ name: 'web', addresses: ['127.0.0.1:4001'], deploy_cmd: 'true', health_path: '/up' });
-    await call('appCreate', '/api/apps', { name: 'spare' });
+    await call('appCreate', '/api/apps', { name: 'spare', addresses: [] });
     expect((await call('appList', '/api/apps')).apps.map((x: { name: string }) => x.name)).toEqual(['spare', 'web']);
     expect((await call('appShow', '/api/apps/web')).name).toBe('web');
     expect((await call('appShow', `/api/apps/${a.id}`)).name).toBe('web');
@@ -103,6 +103,42 @@ describe('every endpoint, happy path', () => {
     const r = await call('switch', '/api/clusters/shop/switch', { to: 'green', force: true });
     expect(r).toMatchObject({ cluster: 'shop', to: 'green' });
     await call('switch', '/api/clusters/shop/switch', { to: 'blue' });
+  });
+
+  test('cluster update: a dry run plans, the change applies; what create sets for good is refused with the reason', async () => {
+    const dry = await call('clusterUpdate', '/api/clusters/shop', { health: { path: '/ready' }, proxy_count: 2, dry_run: true });
+    expect(dry.plan).toMatchObject({
+      applied: false,
+      caddyfile_changed: true,
+      settings: [
+        { name: 'health.path', before: '/healthz', after: '/ready' },
+        { name: 'proxy_count', before: '1', after: '2' },
+      ],
+    });
+    expect((await call('clusterShow', '/api/clusters/shop')).cluster).toMatchObject({ proxy_count: 1, health: { path: '/healthz' } });
+    const generation = (await call('clusterShow', '/api/clusters/shop')).cluster.generation;
+    const applied = await call('clusterUpdate', '/api/clusters/shop', { health: { interval: '20s', timeout: '3s' }, proxy_count: '2' });
+    expect(applied.result).toMatchObject({ proxy_count: 2, health: { path: '/healthz', interval: '20s', timeout: '3s' }, generation: generation + 1 });
+    expect(applied.plan.settings.map((x: { name: string }) => x.name)).toEqual(['health.interval', 'health.timeout', 'proxy_count']);
+    // The proxy count changes no file: no new generation.
+    expect((await call('clusterUpdate', '/api/clusters/shop', { proxy_count: 1 })).result.generation).toBe(generation + 1);
+    const edge = await s.api('PATCH', '/api/clusters/shop', { edge: 'dns_rr' });
+    expect(edge.status).toBe(400);
+    expect(edge.body.error).toMatchObject({ field: 'edge', message: expect.stringMatching(/the edge mode cannot change.*destroy the cluster and create it again/) });
+    const zone = await s.api('PATCH', '/api/clusters/shop', { edge_config: { dns_zone: 'example.com' } });
+    expect(zone.body.error).toMatchObject({ field: 'edge_config.dns_zone' });
+    const unknown = await s.api('PATCH', '/api/clusters/shop', { edge_config: { dns_zonee: 'example.com' } });
+    expect(unknown.status).toBe(400);
+    const nothing = await s.api('PATCH', '/api/clusters/shop', {});
+    expect(nothing.body.error.message).toMatch(/nothing to update/);
+    // Valid requests that do not fit this cluster: 409.
+    const timeout = await s.api('PATCH', '/api/clusters/shop', { health: { timeout: '30s' } });
+    expect(timeout.status).toBe(409);
+    expect(timeout.body.error).toMatchObject({ code: 'conflict', field: 'health.timeout', message: 'the health timeout (30s) must stay shorter than the interval (20s) of cluster shop' });
+    const token = await s.api('PATCH', '/api/clusters/shop', { edge_config: { cloudflare_api_token: 'A'.repeat(40) } });
+    expect(token.status).toBe(409);
+    expect(token.body.error).toMatchObject({ field: 'edge_config.cloudflare_api_token', message: 'cluster shop uses edge none: cloudflare_api_token applies only to edge cloudflare' });
+    expect(JSON.stringify(token.body)).not.toContain('A'.repeat(40));
   });
 
   test('members', async () => {

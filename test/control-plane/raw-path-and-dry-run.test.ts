@@ -89,6 +89,7 @@ describe('routing on the raw path', () => {
 /** A valid request for every route that changes something. */
 const mutations: Record<string, [method: string, path: string, body?: Record<string, unknown>]> = {
   clusterCreate: ['POST', '/api/clusters', { name: 'c3' }],
+  clusterUpdate: ['PATCH', '/api/clusters/c1', { health: { path: '/up' }, proxy_count: 2 }],
   clusterDestroy: ['DELETE', '/api/clusters/c2'],
   domainAdd: ['POST', '/api/clusters/c1/domains', { hostname: 'www.example.com' }],
   domainRemove: ['DELETE', '/api/clusters/c1/domains/app.example.com'],
@@ -105,7 +106,7 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   memberRemove: ['DELETE', '/api/clusters/c1/members/rails'],
   deployStart: ['POST', '/api/clusters/c2/deploys', {}],
   deployAbort: ['POST', '/api/clusters/c1/deploys/1/abort', {}],
-  appCreate: ['POST', '/api/apps', { name: 'new-app' }],
+  appCreate: ['POST', '/api/apps', { name: 'new-app', addresses: [] }],
   appUpdate: ['PATCH', '/api/apps/worker', { addresses: ['127.0.0.1:5002'] }],
   appRemove: ['DELETE', '/api/apps/worker'],
   agentReport: [
@@ -158,7 +159,7 @@ describe('dry_run on every mutating route', () => {
   });
 
   test('?dry_run=false on a route without dry run is the real call', async () => {
-    const r = await send('POST', '/api/apps?dry_run=false', { name: 'plain' });
+    const r = await send('POST', '/api/apps?dry_run=false', { name: 'plain', addresses: [] });
     expect(r.status, r.text).toBe(201);
   });
 

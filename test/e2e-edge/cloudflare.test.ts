@@ -17,6 +17,8 @@ const ZONE_ID = randomBytes(16).toString('hex');
 const ZONE = 'example.com';
 const TOKEN = `cfTok_${randomBytes(20).toString('hex')}`;
 const WRONG = `cfBad_${randomBytes(20).toString('hex')}`;
+/** What `cluster update` rotates the token to (the fake accepts both). */
+const ROTATED = `cfNew_${randomBytes(20).toString('hex')}`;
 const PROXIES = ['127.0.0.2', '127.0.0.3'];
 const Z = `/zones/${ZONE_ID}`;
 const list = (name: string) => `GET ${Z}/dns_records?type=A&name=${name}&per_page=100&page=1`;
@@ -48,7 +50,7 @@ const published = () =>
 describe('edge cloudflare (built CLI, local control plane, fake Cloudflare API on loopback)', () => {
   beforeAll(async () => {
     assertBuilt();
-    fake = await startCloudflareFake({ token: TOKEN, zoneId: ZONE_ID, zoneName: ZONE });
+    fake = await startCloudflareFake({ token: [TOKEN, ROTATED], zoneId: ZONE_ID, zoneName: ZONE });
     s = session(e2eHome('edge-cloudflare'), {
       OWNSTACK_CLOUDFLARE_API_URL: fake.baseUrl,
       // The test-only override: edge_config.cloudflare_base_url may name a stand-in on loopback.
@@ -193,6 +195,48 @@ describe('edge cloudflare (built CLI, local control plane, fake Cloudflare API o
     const show = await json(s, ['cluster', 'show', 'web']);
     expect(show.cluster.edge_config.cloudflare_api_token).toBe(`…${TOKEN.slice(-4)}`);
     await expectSecretNowhere(s, TOKEN, 'web');
+  });
+
+  it('cluster update rotates the token: a refused one exits 2 and changes nothing; an accepted one is saved and the records are published again with it', async () => {
+    const before = await json(s, ['cluster', 'show', 'web']);
+    let from = fake.requests.length;
+    const refused = await cli(s, ['cluster', 'update', 'web', '--cloudflare-token-stdin'], { input: WRONG });
+    expect(refused.exitCode, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('the cloudflare edge refused the settings: Cloudflare refused the API token');
+    // Verified with the new token only; nothing written, nothing saved.
+    expect(fake.lines(from)).toEqual([`GET ${Z}`]);
+    expect(fake.requests.at(-1)!.authorization).toBe(`Bearer ${WRONG}`);
+    expect((await json(s, ['cluster', 'show', 'web'])).cluster).toEqual(before.cluster);
+
+    // A setting of another edge mode does not fit this cluster: exit 5, nothing sent to Cloudflare.
+    from = fake.requests.length;
+    const other = await cli(s, ['cluster', 'update', 'web', '--dns-server=ns1.example.com']);
+    expect(other.exitCode, other.stderr).toBe(5);
+    expect(other.stderr).toContain('cluster web uses edge cloudflare: dns_server applies only to edge dns_rr with dns_provider rfc2136');
+    expect(fake.lines(from)).toEqual([]);
+
+    // The dry run verifies too, and changes nothing.
+    const file = `${s.home}/cf.token`;
+    (await import('node:fs')).writeFileSync(file, `${ROTATED}\n`, { mode: 0o600 });
+    from = fake.requests.length;
+    const dry = await cli(s, ['cluster', 'update', 'web', `--cloudflare-token-file=${file}`, '--dry-run']);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('edge_config.cloudflare_api_token: (hidden) → (changed)');
+    expect(fake.lines(from)).toEqual([`GET ${Z}`]);
+
+    from = fake.requests.length;
+    const ok = await cli(s, ['cluster', 'update', 'web', `--cloudflare-token-file=${file}`]);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    // Verify, then a full publish with the new token: every hostname listed, nothing to write.
+    // (The published set is kept sorted: api, blog, shop, www.)
+    expect(fake.lines(from)).toEqual([`GET ${Z}`, `GET ${Z}`, list(`api.${ZONE}`), list(`blog.${ZONE}`), list(`shop.${ZONE}`), list(`www.${ZONE}`)]);
+    expect(fake.writes(from)).toEqual([]);
+    expect(fake.requests.slice(from).every((r) => r.authorization === `Bearer ${ROTATED}`)).toBe(true);
+    const st = await json(s, ['cluster', 'status', 'web']);
+    expect(st.edge.error).toBeNull();
+    expect(st.cluster.edge_config.cloudflare_api_token).toBe(`…${ROTATED.slice(-4)}`);
+    await expectSecretNowhere(s, ROTATED, 'web');
+    await expectSecretNowhere(s, WRONG, 'web');
   });
 
   it('a wildcard hostname is not published (a warning says so); the other hostnames are untouched', async () => {

@@ -132,6 +132,23 @@ describe.skipIf(why !== null)('edge dns_rr / rfc2136 (built CLI, real Caddy repl
     expect(st.warnings.filter((w: string) => w.includes('edge'))).toEqual([]);
   }, 60_000);
 
+  it('cluster update: a key the server refuses is not saved (exit 2); the proxy count moves the records in knotd', async () => {
+    const before = (await json(s, ['cluster', 'show', 'web'])).cluster;
+    const refused = await cli(s, ['cluster', 'update', 'web', `--dns-tsig-name=${knot.otherKey.name}`, `--dns-tsig-secret-file=${otherKeyFile}`]);
+    expect(refused.exitCode, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('the dns_rr edge refused the settings');
+    expect((await json(s, ['cluster', 'show', 'web'])).cluster).toEqual(before);
+    await expectSecretNowhere(s, knot.otherKey.secret);
+
+    const shrink = await cli(s, ['cluster', 'update', 'web', '--proxy-count=1']);
+    expect(shrink.exitCode, shrink.stderr).toBe(0);
+    // The removed proxy leaves the zone before the command returns.
+    expect(await servesExactly(P2)).toBe(true);
+    const grow = await cli(s, ['cluster', 'update', 'web', '--proxy-count=2']);
+    expect(grow.exitCode, grow.stderr).toBe(0);
+    await waitFor('the new proxy in knotd', () => servesExactly(P2, P3), 15_000);
+  }, 60_000);
+
   it('destroy removes every record; the TSIG secret never shows anywhere', async () => {
     await must(s, ['cluster', 'destroy', 'web', '--yes']);
     expect(await served()).toEqual([[], []]);

@@ -25,6 +25,10 @@ export interface LoadOptions {
   keepAliveShare?: number;
   path?: string;
   timeoutMs?: number;
+  /**
+   * Retry a GET that failed on a reused idle keep-alive connection (RFC 9112 §9.3.1), as pooling
+   * clients do (default true). False: a plain client that never retries; every such failure counts.
+   */
 }
 
 export interface Sample {

@@ -180,6 +180,19 @@ describe('the Cloudflare token error names where the token came from', { timeout
     expect(r.stderr).not.toContain('too-short');
   });
 
+  it.each([
+    ['--cloudflare-token-file', {}, ['file'], '--cloudflare-token-file'],
+    ['--cloudflare-token-stdin', { input: 'too-short' }, ['--cloudflare-token-stdin'], '--cloudflare-token-stdin'],
+  ])('cluster update: from %s', async (_what, opts, extra, named) => {
+    const file = join(dir, 'token');
+    writeFileSync(file, 'too-short\n');
+    const argv = ['cluster', 'update', 'web', ...extra.map((a) => (a === 'file' ? `--cloudflare-token-file=${file}` : a))];
+    const r = await ownstack(home, argv, opts as { input?: string });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(`error: invalid ${named} ${rule}\n`);
+    expect(r.stderr).not.toContain('too-short');
+  });
+
   it('an empty token file names the file flag', async () => {
     const file = join(dir, 'empty');
     writeFileSync(file, '\n');

@@ -30,3 +30,16 @@ test('a TSIG secret given with another edge mode: exit 2, the secret hidden', as
     expect(r.stderr + r.stdout).not.toContain(SECRET.slice(0, 12));
   }
 });
+
+test('cluster update with a TSIG secret that is not base64: exit 2, the secret hidden', async () => {
+  const file = join(dir, 'tsig-bad');
+  writeFileSync(file, `${SECRET} !!`, { mode: 0o600 });
+  for (const json of [false, true]) {
+    const r = await ownstack(home, ['cluster', 'update', 'web', `--dns-tsig-secret-file=${file}`, ...(json ? ['--json'] : [])]);
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--dns-tsig-secret-file');
+    expect(r.stderr).toContain('base64');
+    expect(r.stderr).toContain('(hidden)');
+    expect(r.stderr + r.stdout).not.toContain(SECRET.slice(0, 12));
+  }
+});

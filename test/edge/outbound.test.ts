@@ -55,6 +55,32 @@ describe('provider base URLs through the API', () => {
   });
 });
 
+describe('provider base URLs with the test-only override on', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ env: { ...process.env, [TEST_EDGE_ENDPOINTS_ENV]: '1' } });
+  });
+  afterAll(async () => {
+    await s.close();
+    removeHome(s.home);
+  });
+
+  test.each([
+    ['cloudflare', 'cloudflare_base_url', { cloudflare_zone_id: ZONE, cloudflare_api_token: TOKEN }],
+    ['aws_alb', 'aws_endpoint', { alb_target_group_arn: ARN, alb_region: 'eu-west-1' }],
+  ] as const)('%s: %s must still be a plain http(s) URL (the shape rule holds); no request leaves', async (edge, key, config) => {
+    const db = dumpDb(s.home);
+    const before = trapped;
+    for (const url of ['127.0.0.1', `ftp://127.0.0.1:${trapPort}`, `http://user:pw@127.0.0.1:${trapPort}`, `http://127.0.0.1:${trapPort}/a b`]) {
+      const r = await s.api('POST', '/api/clusters', { name: 'x', edge, edge_config: { ...config, [key]: url } });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.error).toMatchObject({ field: `edge_config.${key}`, rule: expect.stringContaining('an endpoint is an http(s) URL') });
+    }
+    expect(trapped).toBe(before);
+    expect(dumpDb(s.home)).toEqual(db);
+  });
+});
+
 test('checkProviderUrl: the providers, or anything with the test-only override', () => {
   expect(checkProviderUrl('cloudflare_base_url', 'https://api.cloudflare.com/client/v4', {})).toBe('https://api.cloudflare.com/client/v4');
   expect(checkProviderUrl('aws_endpoint', 'https://elasticloadbalancing.eu-west-1.amazonaws.com', {})).toBeTruthy();

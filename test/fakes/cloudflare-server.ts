@@ -45,7 +45,8 @@ export interface CfInjection {
 }
 
 export interface CloudflareFakeOptions {
-  token: string;
+  /** The token it accepts (several: e.g. the old and the new one of a rotation). */
+  token: string | string[];
   zoneId: string;
   zoneName: string;
   /** Cap on per_page, to force pagination with few records (Cloudflare's own cap is larger). */
@@ -144,7 +145,7 @@ export async function startCloudflareFake(opts: CloudflareFakeOptions): Promise<
     const path = rec.path;
 
     if (!req.headers.authorization) return failure(res, 400, [{ code: 6003, message: 'Invalid request headers' }]);
-    if (req.headers.authorization !== `Bearer ${opts.token}`) return failure(res, 403, [{ code: 10000, message: 'Authentication error' }]);
+    if (![opts.token].flat().some((t) => req.headers.authorization === `Bearer ${t}`)) return failure(res, 403, [{ code: 10000, message: 'Authentication error' }]);
 
     if (rec.method === 'GET' && path === '/user/tokens/verify') {
       return ok(res, { id: 'token-id', status: 'active' });

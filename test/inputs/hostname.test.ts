@@ -19,11 +19,12 @@ describe('checkHostname: accepted and normalised', () => {
     ['app.myhavenbot.com', 'app.myhavenbot.com'],
     ['API.Example.com.', 'api.example.com'],
     ['api.example.com.', 'api.example.com'],
-    ['localhost', 'localhost'],
-    ['LOCALHOST', 'localhost'],
+    ['app.localhost', 'app.localhost'],
     ['*.example.com', '*.example.com'],
     ['*.Example.COM', '*.example.com'],
-    ['*.localhost', '*.localhost'],
+    ['*.app.localhost', '*.app.localhost'],
+    ['ǘ.com', 'xn--3ja.com'],
+    ['пример.рф', 'xn--e1afmkfd.xn--p1ai'],
     ['bücher.example', 'xn--bcher-kva.example'],
     ['*.bücher.example', '*.xn--bcher-kva.example'],
     ['xn--bcher-kva.example', 'xn--bcher-kva.example'],
@@ -80,9 +81,11 @@ describe('checkHostname: labels are letters, digits and inner dashes', () => {
   });
 });
 
-describe('checkHostname: at least one dot unless localhost', () => {
+describe('checkHostname: at least one dot (a single label, localhost included, is refused)', () => {
   it.each([
-    ['localhost', true],
+    ['localhost', false],
+    ['LOCALHOST', false],
+    ['*.localhost', false],
     ['api', false],
     ['intranet', false],
     ['com', false],
@@ -193,7 +196,7 @@ const hostish = fc.oneof(
   fc.mixedCase(fc.domain()),
   fc.domain().map((d) => `*.${d}`),
   fc.domain().map((d) => `${d}.`),
-  fc.constantFrom('bücher.example', 'ＡＰＰ．example.com', 'localhost', 'Straße.de', 'пример.рф'),
+  fc.constantFrom('bücher.example', 'ＡＰＰ．example.com', 'app.localhost', 'Straße.de', 'пример.рф'),
   fc.string({ unit: fc.constantFrom('a', 'B', 'z', '0', '9', '-', '.', '.', '*', '_', 'ü', ' ', '{', ':', '/', ','), maxLength: 24 }),
 );
 
@@ -220,5 +223,19 @@ describe('checkHostname: properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('checkHostname: IDNs are letters, marks and digits (IDNA 2008), never symbols or emoji', () => {
+  it.each(['😀.com', 'a😀b.example.com', 'xn--ls8h.com', 'xn--e28h.com', '♥.example', 'a★.example.com', '*.😀.com', 'bü€her.example'])('rejects %s', (raw) => {
+    expect(rejected(raw).rule).toMatch(/IDNA 2008.*not symbols, emoji or punctuation like U\+[0-9A-F]{4}/);
+  });
+  it.each([
+    ['ǘ.com', 'xn--3ja.com'],
+    ['Bücher.Example', 'xn--bcher-kva.example'],
+    ['日本語.jp', 'xn--wgv71a119e.jp'],
+    ['xn--3ja.com', 'xn--3ja.com'],
+  ])('accepts %s as %s', (raw, value) => {
+    expect(checkHostname(raw)).toEqual({ ok: true, value });
   });
 });

@@ -78,8 +78,11 @@ describe('checkUpstreamUrl: port', () => {
   it.each([
     ['https://a.example.com:1', 'https://a.example.com:1'],
     ['https://a.example.com:65535', 'https://a.example.com:65535'],
-    ['https://a.example.com:443', 'https://a.example.com:443'],
-    ['http://a.example.com:80', 'http://a.example.com:80'],
+    // The scheme's default port is left out: https://x:443 and https://x are one upstream.
+    ['https://a.example.com:443', 'https://a.example.com'],
+    ['https://a.example.com:0443', 'https://a.example.com'],
+    ['http://a.example.com:80', 'http://a.example.com'],
+    ['http://[::1]:80', 'http://[::1]'],
     ['http://a.example.com:8080', 'http://a.example.com:8080'],
     ['http://a.example.com:08080', 'http://a.example.com:8080'],
     ['https://a.example.com', 'https://a.example.com'],

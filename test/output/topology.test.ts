@@ -131,4 +131,18 @@ describe('renderTopology', () => {
     expect(text).toContain('app my-rails-app  host api.example.com  weight 100  share 66.7%');
     expect(text).toContain('app other-app  host api.example.com  weight 100  share 33.3%  no addresses');
   });
+
+  it('says which Host header a URL upstream really gets: its own host:port (what its bridge sends), not the hostname', () => {
+    const { io } = bufferIO(false);
+    const host = sampleStatus.hostnames[0];
+    const blue = host.variants[0];
+    const url = { ...blue.upstreams[0], id: 41, kind: 'url' as const, target: 'https://x.herokuapp.com', host_header: null as string | null, addresses: [{ address: 'https://x.herokuapp.com', health: 'unknown' as const }] };
+    const s = (u: typeof url & { host_sent?: string }): ClusterStatus => ({ ...sampleStatus, hostnames: [{ ...host, variants: [{ ...blue, upstreams: [u] }] }] });
+    // A control plane that says nothing about it: the CLI knows what the bridge sends.
+    expect(renderTopology(io, s(url))).toContain('https://x.herokuapp.com  host x.herokuapp.com:443  weight 100');
+    expect(renderTopology(io, s({ ...url, target: 'http://10.0.0.7:8080', addresses: [] }))).toContain('http://10.0.0.7:8080  host 10.0.0.7:8080');
+    // What the control plane reports wins.
+    expect(renderTopology(io, s({ ...url, host_sent: 'x.herokuapp.com:443' }))).toContain('host x.herokuapp.com:443');
+    expect(renderTopology(io, s({ ...url, host_header: 'internal.example.com' }))).toContain('host internal.example.com');
+  });
 });

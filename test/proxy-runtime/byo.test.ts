@@ -54,7 +54,7 @@ describe('bring your own proxy', () => {
   it('runs the proxy app’s command per replica with the contract env; a change restarts the replicas with the new env', async () => {
     srv = await startProxyServer({ portBase: PORT });
     const s = srv;
-    await ok(s.api('POST', '/api/apps', { name: 'my-proxy', deploy_cmd: `exec node ${join(dir, 'proxy.mjs')}` }));
+    await ok(s.api('POST', '/api/apps', { name: 'my-proxy', addresses: [], deploy_cmd: `exec node ${join(dir, 'proxy.mjs')}` }));
     for (const m of vs.servers) await ok(s.api('POST', '/api/apps', { name: m.name, addresses: [m.addr] }));
     await ok(s.api('POST', '/api/clusters', { name: 'own', hostnames: ['a.test', 'b.test'], proxy_count: 2, proxy_app: 'my-proxy', edge: 'none' }));
     await ok(s.api('POST', '/api/clusters/own/variants', { name: 'blue', weight: 100 }));
@@ -85,7 +85,7 @@ describe('bring your own proxy', () => {
   it('a proxy app without a command is external: only its /_cluster/healthz is probed', async () => {
     srv = await startProxyServer({ portBase: PORT });
     const s = srv;
-    await ok(s.api('POST', '/api/apps', { name: 'their-proxy' }));
+    await ok(s.api('POST', '/api/apps', { name: 'their-proxy', addresses: [] }));
     await ok(s.api('POST', '/api/clusters', { name: 'ext', hostnames: ['a.test'], proxy_count: 1, proxy_app: 'their-proxy', edge: 'none' }));
     const st = await ok(s.api('GET', '/api/clusters/ext/status'));
     expect(st.proxies).toEqual([

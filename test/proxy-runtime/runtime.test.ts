@@ -238,6 +238,37 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     removeHome(s.home);
   }, 90_000);
 
+  it('an address someone else listens on is refused, never shared: the change fails like a refused config (500 failed, saved), and the next one applies', async () => {
+    const squatter: Server = createServer((_q, r) => r.end('squatter'));
+    await new Promise<void>((resolve) => squatter.listen(PORT, '127.0.0.3', () => resolve()));
+    let closed = false;
+    try {
+      srv = await startProxyServer({ portBase: PORT });
+      const s = srv;
+      const create = await s.api('POST', '/api/clusters', { name: 'web', hostnames: HOSTS, proxy_count: 2 });
+      expect(create.status).toBe(500);
+      expect(create.body.error).toMatchObject({ code: 'failed', details: { saved: true, response: { name: 'web' } } });
+      expect(create.body.error.message).toMatch(/proxy proxy-1 did not take generation \d+: 127\.0\.0\.3:22000 is already in use by another process/);
+      const st = await status(s);
+      expect(st.proxies[0]).toMatchObject({ state: 'running', healthz: 'ok' });
+      expect(st.proxies[1]).toMatchObject({ state: 'failed', pid: null, healthz: 'failing' });
+      expect(st.proxies[1].last_error).toMatch(/127\.0\.0\.3:22000 is already in use by another process/);
+      expect((await get('127.0.0.3', PORT, 'a.test')).body).toBe('squatter');
+      await new Promise<void>((r) => squatter.close(() => r()));
+      closed = true;
+      // Freed: the next change starts that proxy with the current generation.
+      const next = await s.api('POST', '/api/clusters/web/variants', { name: 'green', weight: 0 });
+      expect(next.status, JSON.stringify(next.body)).toBe(201);
+      const fixed = await status(s);
+      expect(fixed.proxies.map((p: any) => [p.state, p.generation_applied])).toEqual([
+        ['running', fixed.generation],
+        ['running', fixed.generation],
+      ]);
+    } finally {
+      if (!closed) await new Promise<void>((r) => squatter.close(() => r()));
+    }
+  }, 60_000);
+
   it('destroy stops the agents and their Caddy and removes the folder', async () => {
     const s = await cluster();
     const pids = [agentPid(s, 0)!, agentPid(s, 1)!, caddyPid(s, 0)!, caddyPid(s, 1)!];

@@ -4,7 +4,7 @@
 // out, 130 Ctrl-C).
 import * as z from 'zod';
 import type { Deploy, DeployEvent } from '../../api/schemas.js';
-import { addRuleIssue, checkDuration, clusterNameSchema } from '../../inputs/index.js';
+import { addRuleIssue, checkDuration, clusterRefSchema } from '../../inputs/index.js';
 import type { RawInput } from '../define.js';
 import { followDeployEvents, isFinished } from '../../api/events.js';
 import type { Context } from '../../context.js';
@@ -46,7 +46,7 @@ export const deployIdSchema = z
   .transform(Number);
 
 /** The arguments deploy:status and deploy:abort share: <cluster> [id] --timeout (each adds its own flag). */
-export const deployJobFields = { cluster: clusterNameSchema, id: deployIdSchema.optional(), timeoutMs: waitTimeoutSchema };
+export const deployJobFields = { cluster: clusterRefSchema, id: deployIdSchema.optional(), timeoutMs: waitTimeoutSchema };
 
 /** Request field -> what the user typed, for deployJobFields. */
 export const DEPLOY_JOB_ARGS: Record<string, string> = { cluster: '<cluster>', id: '<id>', timeoutMs: '--timeout' };

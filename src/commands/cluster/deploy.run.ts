@@ -5,13 +5,13 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { deployRequest } from '../../api/requests.js';
 import type { Deploy } from '../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../inputs/index.js';
 import { printJson, printJsonLine } from '../../output/json.js';
 import { paint, successLine } from '../../output/style.js';
 import { DEFAULT_WAIT_TIMEOUT, followDeploy, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
 
 export const deployInput = z.object({
-  cluster: clusterNameSchema,
+  cluster: clusterRefSchema,
   request: deployRequest,
   detach: z.boolean(),
   timeoutMs: waitTimeoutSchema,

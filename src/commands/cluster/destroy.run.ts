@@ -3,12 +3,12 @@ import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { Cluster } from '../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../inputs/index.js';
 import { confirmByRetyping } from '../confirm.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
 
-export const destroyInput = z.object({ cluster: clusterNameSchema, with_proxy: z.boolean(), yes: z.boolean() });
+export const destroyInput = z.object({ cluster: clusterRefSchema, with_proxy: z.boolean(), yes: z.boolean() });
 export type DestroyOptions = z.output<typeof destroyInput>;
 
 export function parse(raw: RawInput): DestroyOptions {

@@ -5,6 +5,7 @@ import { registerClusterList } from './list.js';
 import { registerClusterShow } from './show.js';
 import { registerClusterStatus } from './status.js';
 import { registerClusterCreate } from './create.js';
+import { registerClusterUpdate } from './update.js';
 import { registerClusterDestroy } from './destroy.js';
 import { registerClusterSwitch } from './switch.js';
 import { registerClusterProxyConfig } from './proxy-config.js';
@@ -27,6 +28,7 @@ export function registerCluster(program: Command, scope: Scope = 'all'): void {
     { names: ['status'], register: registerClusterStatus },
     { names: ['create'], register: registerClusterCreate },
     { names: ['destroy'], register: registerClusterDestroy },
+    { names: ['update'], register: registerClusterUpdate },
     { names: ['domain'], register: registerDomain },
     { names: ['variant'], register: registerVariant },
     { names: ['upstream'], register: registerUpstream },

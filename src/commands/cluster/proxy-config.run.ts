@@ -4,10 +4,10 @@ import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { ProxyConfig } from '../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../inputs/index.js';
 import { printJson } from '../../output/json.js';
 
-export const proxyConfigInput = z.object({ cluster: clusterNameSchema, caddyfile: z.boolean(), env: z.boolean() });
+export const proxyConfigInput = z.object({ cluster: clusterRefSchema, caddyfile: z.boolean(), env: z.boolean() });
 export type ProxyConfigOptions = z.output<typeof proxyConfigInput>;
 
 export function parse(raw: RawInput): ProxyConfigOptions {

@@ -1,4 +1,4 @@
-import { Argument, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import { completes, examples, lazyAction } from '../define.js';
 
 export function registerClusterProxyConfig(cluster: Command): void {
@@ -6,7 +6,8 @@ export function registerClusterProxyConfig(cluster: Command): void {
     .command('proxy-config')
     .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
     .description('Print the rendered Caddyfile and proxy env vars (for a bring-your-own proxy)')
-    .option('--caddyfile', 'print only the Caddyfile')
+    // Each flag means "only this file"; both together contradict each other (neither prints both).
+    .addOption(new Option('--caddyfile', 'print only the Caddyfile').conflicts('env'))
     .option('--env', 'print only the env file (KEY="value" lines)')
     .addHelpText(
       'after',

@@ -3,12 +3,13 @@ import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { ClusterDetail } from '../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../inputs/index.js';
 import { printJson } from '../../output/json.js';
-import { printTable, renderKeyValues, type Cell } from '../../output/table.js';
+import { printTable, renderKeyValues, styled, type Cell } from '../../output/table.js';
 import { paint, symbols } from '../../output/style.js';
+import { hostSent } from './upstream/describe.js';
 
-export const showInput = z.object({ cluster: clusterNameSchema });
+export const showInput = z.object({ cluster: clusterRefSchema });
 export type ShowOptions = z.output<typeof showInput>;
 
 export function parse(raw: RawInput): ShowOptions {
@@ -61,7 +62,7 @@ export function render(d: ClusterDetail, ctx: Context): void {
       v.name,
       v.weight,
       v.status,
-      tty ? (v.routed ? c.green(symbols.active) : c.dim(symbols.inactive)) : v.routed ? 'yes' : 'no',
+      tty ? styled(v.routed ? c.green(symbols.active) : c.dim(symbols.inactive)) : v.routed ? 'yes' : 'no',
       v.description,
     ]),
     `No variants. Add one: ownstack cluster variant add ${cl.name} <name> --weight=100`,
@@ -76,7 +77,7 @@ export function render(d: ClusterDetail, ctx: Context): void {
       u.kind === 'url' ? u.url : `app ${u.app}`,
       u.weight,
       u.status,
-      u.host_header ?? (tty ? c.dim('(hostname)') : '-'),
+      hostSent(u) ?? (tty ? styled(c.dim('(hostname)')) : '-'),
       u.addresses.join(tty ? ', ' : ',') || '-',
     ]),
     `No upstreams. Add one: ownstack cluster upstream add ${cl.name} --variant=<v> --app=<app>`,

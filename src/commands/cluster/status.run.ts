@@ -3,10 +3,10 @@ import * as z from 'zod';
 import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import type { ClusterStatus } from '../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../inputs/index.js';
 import { printJson } from '../../output/json.js';
 
-export const statusInput = z.object({ cluster: clusterNameSchema });
+export const statusInput = z.object({ cluster: clusterRefSchema });
 export type StatusOptions = z.output<typeof statusInput>;
 
 export function parse(raw: RawInput): StatusOptions {

@@ -4,10 +4,10 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { switchRequest } from '../../api/requests.js';
 import type { SwitchResult } from '../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../inputs/index.js';
 import { renderMutation } from '../../output/plan.js';
 
-export const switchInput = z.object({ cluster: clusterNameSchema, request: switchRequest });
+export const switchInput = z.object({ cluster: clusterRefSchema, request: switchRequest });
 export type SwitchOptions = z.output<typeof switchInput>;
 
 export const switchFlags: Record<string, string> = {

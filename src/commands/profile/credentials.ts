@@ -2,6 +2,7 @@
 // checking it and the API URL, and showing a token only masked.
 import type { Context } from '../../context.js';
 import { UsageError } from '../../errors.js';
+import { CONTROL_CHARS } from '../../control-chars.js';
 
 /** A token as it may be shown: "…" + its last 4 characters (nothing of a short token). */
 export function maskToken(token: string | null | undefined): string | null {
@@ -53,6 +54,8 @@ export function checkApiUrl(raw: string, flag: string): string {
   };
   const rule = 'the API URL must be http(s)://host[:port], optionally with a path prefix';
   if (raw.trim() === '') fail(rule, 'https://api.ownstack.org');
+  // WHATWG URL parsing silently drops tabs and newlines: refuse them rather than read another URL.
+  if (CONTROL_CHARS.test(raw) || /\s/.test(raw.trim())) fail(`${rule}: no spaces or control characters`);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     const fixed = safeUrl(`https://${raw.trim()}`);
     return fail(`${rule}: it has no scheme`, fixed ? stripUrl(fixed) : undefined);

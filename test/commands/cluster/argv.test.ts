@@ -96,7 +96,7 @@ const rows: ArgvRow[] = [
   ],
   ['cluster variant add api green --status=paused', { reject: /option '--status <status>' argument 'paused' is invalid\. Allowed choices are active, draining/ }],
   [`cluster variant add api green --description=${desc500}`, { method: 'POST', path: '/api/clusters/api/variants', body: { name: 'green', weight: 0, status: 'active', description: desc500, dry_run: false } }],
-  [`cluster variant add api green --description=${desc501}`, { reject: /invalid --description "d{99}…\(384 characters cut\)…d{18}": Too big/ }],
+  [`cluster variant add api green --description=${desc501}`, { reject: /invalid --description "d{99}…\(384 characters cut\)…d{18}": a description must be at most 500 characters/ }],
   ['cluster variant add api Green', { reject: /invalid <name> "Green": a variant name must be lower case — try green/ }],
   ['cluster variant add api green_1', { reject: /invalid <name> "green_1"/ }],
   [`cluster variant add api ${long(64)}`, { reject: /invalid <name> "a{64}": a variant name must be at most 63 characters/ }],

@@ -40,11 +40,13 @@ describe('cluster proxy-config', () => {
     expect(r.stdout).toBe('CLUSTER_UPSTREAMS="10.0.0.11:5000 10.0.0.12:5000"\nCLUSTER_UPSTREAMS_API_EXAMPLE_COM="10.0.0.11:5000 10.0.0.12:5000"\n');
   });
 
-  it('--caddyfile --env: both', async () => {
+  it('--caddyfile --env: refused (each means only that file), exit 2, nothing sent', async () => {
     api.use(...contractHandlers());
     const r = await runOwnstack(['cluster', 'proxy-config', 'api', '--caddyfile', '--env']);
-    expect(r.stdout).toContain('# Caddyfile');
-    expect(r.stdout).toContain('# proxy env');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/option '--caddyfile' cannot be used with option '--env'/);
+    expect(r.stdout).toBe('');
+    expect(api.seen).toHaveLength(0);
   });
 
   it('--env with no vars prints nothing', async () => {

@@ -4,10 +4,10 @@ import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import { domainAddRequest } from '../../../api/requests.js';
 import type { Domain } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 
-export const domainAddInput = z.object({ cluster: clusterNameSchema, request: domainAddRequest });
+export const domainAddInput = z.object({ cluster: clusterRefSchema, request: domainAddRequest });
 export type DomainAddOptions = z.output<typeof domainAddInput>;
 
 export function parse(raw: RawInput): DomainAddOptions {

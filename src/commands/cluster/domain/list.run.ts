@@ -3,11 +3,11 @@ import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Domain } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { printJson } from '../../../output/json.js';
 import { printTable } from '../../../output/table.js';
 
-export const domainListInput = z.object({ cluster: clusterNameSchema });
+export const domainListInput = z.object({ cluster: clusterRefSchema });
 export type DomainListOptions = z.output<typeof domainListInput>;
 
 export function parse(raw: RawInput): DomainListOptions {

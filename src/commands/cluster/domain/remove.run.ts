@@ -3,11 +3,11 @@ import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Domain } from '../../../api/schemas.js';
-import { clusterNameSchema, hostnameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, hostnameSchema, parseInput } from '../../../inputs/index.js';
 import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 
-export const domainRemoveInput = z.object({ cluster: clusterNameSchema, hostname: hostnameSchema, dry_run: z.boolean(), yes: z.boolean() });
+export const domainRemoveInput = z.object({ cluster: clusterRefSchema, hostname: hostnameSchema, dry_run: z.boolean(), yes: z.boolean() });
 export type DomainRemoveOptions = z.output<typeof domainRemoveInput>;
 
 export function parse(raw: RawInput): DomainRemoveOptions {

@@ -5,7 +5,7 @@ import type { RawInput } from '../../define.js';
 import { memberAddRequest } from '../../../api/requests.js';
 import type { Member } from '../../../api/schemas.js';
 import type { ResponseOf } from '../../../api/routes.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { renderMutation } from '../../../output/plan.js';
 
 export const memberAddFlags: Record<string, string> = { app: '<app>', variant: '--variant', weight: '--weight' };
@@ -18,7 +18,7 @@ export interface MemberAddOptions {
 export function parse(raw: RawInput): MemberAddOptions {
   const o = raw.opts as Record<string, string | boolean | undefined>;
   return {
-    cluster: parseInput(clusterNameSchema, raw.args[0], { '': '<cluster>' }),
+    cluster: parseInput(clusterRefSchema, raw.args[0], { '': '<cluster>' }),
     request: parseInput(memberAddRequest, { app: raw.args[1], variant: o.variant, weight: o.weight, dry_run: o.dryRun === true }, memberAddFlags),
   };
 }

@@ -2,9 +2,9 @@
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Member } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { printJson } from '../../../output/json.js';
-import { printTable } from '../../../output/table.js';
+import { printTable, styled } from '../../../output/table.js';
 import { paint } from '../../../output/style.js';
 
 export interface MemberListOptions {
@@ -12,7 +12,7 @@ export interface MemberListOptions {
 }
 
 export function parse(raw: RawInput): MemberListOptions {
-  return { cluster: parseInput(clusterNameSchema, raw.args[0], { '': '<cluster>' }) };
+  return { cluster: parseInput(clusterRefSchema, raw.args[0], { '': '<cluster>' }) };
 }
 
 export async function run(o: MemberListOptions, ctx: Context): Promise<Member[]> {
@@ -23,7 +23,7 @@ export async function run(o: MemberListOptions, ctx: Context): Promise<Member[]>
 export function render(members: Member[], ctx: Context, o: MemberListOptions): void {
   if (ctx.globals.json) return printJson(ctx.io, members);
   const c = paint(ctx.io);
-  const status = (s: Member['status']) => (s === 'active' ? c.green(s) : s === 'draining' ? c.yellow(s) : c.dim(s));
+  const status = (s: Member['status']) => styled(s === 'active' ? c.green(s) : s === 'draining' ? c.yellow(s) : c.dim(s));
   printTable(
     ctx.io,
     ['app', 'status', 'weight', 'variants', 'addresses'],

@@ -5,7 +5,7 @@ import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import { upstreamAddRequest } from '../../../api/requests.js';
 import type { ResponseOf } from '../../../api/routes.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { renderMutation } from '../../../output/plan.js';
 import { describeUpstream } from './describe.js';
@@ -27,7 +27,7 @@ export interface UpstreamAddOptions {
 
 export function parse(raw: RawInput): UpstreamAddOptions {
   const o = raw.opts as Record<string, string | boolean | undefined>;
-  const cluster = parseInput(clusterNameSchema, raw.args[0], { '': '<cluster>' });
+  const cluster = parseInput(clusterRefSchema, raw.args[0], { '': '<cluster>' });
   const hasUrl = typeof o.url === 'string';
   const hasApp = typeof o.app === 'string';
   if (hasUrl && hasApp) {

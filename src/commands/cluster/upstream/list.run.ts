@@ -2,17 +2,17 @@
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Upstream } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { printJson } from '../../../output/json.js';
 import { printTable } from '../../../output/table.js';
-import { upstreamTarget } from './describe.js';
+import { hostSent, upstreamTarget } from './describe.js';
 
 export interface UpstreamListOptions {
   cluster: string;
 }
 
 export function parse(raw: RawInput): UpstreamListOptions {
-  return { cluster: parseInput(clusterNameSchema, raw.args[0], { '': '<cluster>' }) };
+  return { cluster: parseInput(clusterRefSchema, raw.args[0], { '': '<cluster>' }) };
 }
 
 export async function run(o: UpstreamListOptions, ctx: Context): Promise<Upstream[]> {
@@ -25,7 +25,7 @@ export function render(upstreams: Upstream[], ctx: Context, o: UpstreamListOptio
   printTable(
     ctx.io,
     ['id', 'variant', 'hostname', 'target', 'weight', 'status', 'host-header'],
-    upstreams.map((u) => [u.id, u.variant, u.hostname ?? '*', upstreamTarget(u), u.weight, u.status, u.host_header ?? '-']),
+    upstreams.map((u) => [u.id, u.variant, u.hostname ?? '*', upstreamTarget(u), u.weight, u.status, hostSent(u) ?? '-']),
     `No upstreams in cluster ${o.cluster}. Add one: ownstack cluster upstream add ${o.cluster} --variant=<variant> (--url=<url> | --app=<app>)`,
   );
 }

@@ -2,7 +2,7 @@
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { ResponseOf } from '../../../api/routes.js';
-import { clusterNameSchema, idSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, idSchema, parseInput } from '../../../inputs/index.js';
 import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation } from '../../../output/plan.js';
 import { describeUpstream } from './describe.js';
@@ -16,7 +16,7 @@ export interface UpstreamRemoveOptions {
 
 export function parse(raw: RawInput): UpstreamRemoveOptions {
   return {
-    cluster: parseInput(clusterNameSchema, raw.args[0], { '': '<cluster>' }),
+    cluster: parseInput(clusterRefSchema, raw.args[0], { '': '<cluster>' }),
     id: parseInput(idSchema, raw.args[1], { '': '<upstream-id>' }),
     dryRun: raw.opts.dryRun === true,
     yes: raw.opts.yes === true,

@@ -4,10 +4,10 @@ import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import { variantAddRequest } from '../../../api/requests.js';
 import type { Variant } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 
-export const variantAddInput = z.object({ cluster: clusterNameSchema, request: variantAddRequest });
+export const variantAddInput = z.object({ cluster: clusterRefSchema, request: variantAddRequest });
 export type VariantAddOptions = z.output<typeof variantAddInput>;
 
 /** Issue path → the flag or argument the user typed. */

@@ -3,12 +3,12 @@ import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Variant } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { printJson } from '../../../output/json.js';
-import { printTable } from '../../../output/table.js';
+import { printTable, styled } from '../../../output/table.js';
 import { paint, symbols } from '../../../output/style.js';
 
-export const variantListInput = z.object({ cluster: clusterNameSchema });
+export const variantListInput = z.object({ cluster: clusterRefSchema });
 export type VariantListOptions = z.output<typeof variantListInput>;
 
 export function parse(raw: RawInput): VariantListOptions {
@@ -26,11 +26,11 @@ export function render(variants: Variant[], ctx: Context, o: VariantListOptions)
   const c = paint(io);
   const tty = io.stdoutIsTTY;
   // TTY: a ●/○ column up front; scripts get the routed yes/no column only.
-  const mark = (v: Variant) => (tty ? [v.routed ? c.green(symbols.active) : c.dim(symbols.inactive)] : []);
+  const mark = (v: Variant) => (tty ? [styled(v.routed ? c.green(symbols.active) : c.dim(symbols.inactive))] : []);
   printTable(
     io,
     [...(tty ? [''] : []), 'name', 'weight', 'status', 'routed', 'description'],
-    variants.map((v) => [...mark(v), v.name, v.weight, v.status === 'active' ? v.status : c.yellow(v.status), v.routed ? 'yes' : 'no', v.description]),
+    variants.map((v) => [...mark(v), v.name, v.weight, v.status === 'active' ? v.status : styled(c.yellow(v.status)), v.routed ? 'yes' : 'no', v.description]),
     `No variants yet. Add one: ownstack cluster variant add ${o.cluster} <name> --weight=100`,
   );
 }

@@ -3,11 +3,11 @@ import * as z from 'zod';
 import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import type { Variant } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput, variantNameSchema } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput, variantRefSchema } from '../../../inputs/index.js';
 import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 
-export const variantRemoveInput = z.object({ cluster: clusterNameSchema, name: variantNameSchema, dry_run: z.boolean(), yes: z.boolean() });
+export const variantRemoveInput = z.object({ cluster: clusterRefSchema, name: variantRefSchema, dry_run: z.boolean(), yes: z.boolean() });
 export type VariantRemoveOptions = z.output<typeof variantRemoveInput>;
 
 export function parse(raw: RawInput): VariantRemoveOptions {

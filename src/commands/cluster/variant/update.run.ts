@@ -4,12 +4,12 @@ import type { Context } from '../../../context.js';
 import type { RawInput } from '../../define.js';
 import { variantUpdateRequest } from '../../../api/requests.js';
 import type { Variant } from '../../../api/schemas.js';
-import { clusterNameSchema, parseInput, variantNameSchema } from '../../../inputs/index.js';
+import { clusterRefSchema, parseInput, variantRefSchema } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { renderMutation, type MutationResponse } from '../../../output/plan.js';
 import { variantFlags } from './add.run.js';
 
-export const variantUpdateInput = z.object({ cluster: clusterNameSchema, name: variantNameSchema, request: variantUpdateRequest });
+export const variantUpdateInput = z.object({ cluster: clusterRefSchema, name: variantRefSchema, request: variantUpdateRequest });
 export type VariantUpdateOptions = z.output<typeof variantUpdateInput>;
 
 export function parse(raw: RawInput): VariantUpdateOptions {

@@ -4,12 +4,11 @@ import type { App } from '../../../api/schemas.js';
 import { printJson } from '../../../output/json.js';
 import { renderKeyValues } from '../../../output/table.js';
 import { successLine } from '../../../output/style.js';
-import { appNameSchema, parseInput } from '../../../inputs/index.js';
+import { appRefSchema, parseInput } from '../../../inputs/index.js';
 
 /** An app argument: a numeric id as given, else a valid app name. */
 export function parseAppRef(raw: string | undefined): string {
-  if (raw !== undefined && /^[1-9]\d{0,15}$/.test(raw)) return raw;
-  return parseInput(appNameSchema, raw, { '': '<app>' });
+  return parseInput(appRefSchema, raw, { '': '<app>' });
 }
 
 /** Issue path -> flag, for every request body an app command sends. */

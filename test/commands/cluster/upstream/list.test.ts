@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { hasAnsi, runOwnstack } from '../../../helpers/cli.js';
 import { upstream } from '../../../../src/api/schemas.js';
-import { contractServer, sampleUpstream, sampleUrlUpstream } from '../../../fixtures/contract.js';
+import { HttpResponse, contractServer, http, sampleUpstream, sampleUrlUpstream, url } from '../../../fixtures/contract.js';
 import { upstreamHandlers } from './handlers.js';
 
 const api = contractServer({ beforeAll, afterEach, afterAll });
@@ -30,6 +30,14 @@ describe('cluster upstream list', () => {
         '32\tgreen\tapi.example.com\thttps://my-rails-app.herokuapp.com\t100\tactive\tmy-rails-app.herokuapp.com\n',
     );
     expect(hasAnsi(r.stdout + r.stderr)).toBe(false);
+  });
+
+  it('HOST-HEADER is the header really sent: a URL upstream without --host-header gets its own host:port', async () => {
+    const plain = { ...sampleUrlUpstream, host_header: null };
+    api.use(http.get(url('/api/clusters/api/upstreams'), () => HttpResponse.json({ upstreams: [sampleUpstream, plain, { ...plain, id: 33, url: 'http://10.0.0.7:8080' }] })));
+    const r = await runOwnstack(['cluster', 'upstream', 'list', 'api']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').map((l) => l.split('\t')[6])).toEqual(['-', 'my-rails-app.herokuapp.com:443', '10.0.0.7:8080', undefined]);
   });
 
   it('--json: one array of upstreams that parses against the contract', async () => {
