@@ -186,7 +186,7 @@ export class Agent {
     const pid = engine?.pid() ?? null;
     const mode = this.config?.mode ?? 'caddy';
     const state: AgentReport['state'] =
-      mode === 'caddy' && this.caddyVersion === null ? 'not_installed' : this.config === null ? 'starting' : pid === null ? 'failed' : 'running';
+      mode === 'caddy' && this.caddyVersion === null ? 'not_installed' : pid !== null ? 'running' : this.config !== null || this.refused !== null ? 'failed' : 'starting';
     return {
       name: this.o.name,
       cluster: this.o.cluster,
@@ -405,7 +405,7 @@ export class Agent {
 
   private async checkHealthz(): Promise<void> {
     if (this.engine?.pid() == null) {
-      this.healthz = this.config ? 'failing' : 'unknown';
+      this.healthz = this.config !== null || this.refused !== null ? 'failing' : 'unknown';
       return;
     }
     const host = this.o.listen.address === null ? '127.0.0.1' : this.o.listen.address;

@@ -251,7 +251,7 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
       expect(create.body.error.message).toMatch(/proxy proxy-1 did not take generation \d+: 127\.0\.0\.3:22000 is already in use by another process/);
       const st = await status(s);
       expect(st.proxies[0]).toMatchObject({ state: 'running', healthz: 'ok' });
-      expect(st.proxies[1]).toMatchObject({ state: 'failed', pid: null, healthz: 'failing' });
+      expect(st.proxies[1], JSON.stringify(st.proxies[1])).toMatchObject({ state: 'failed', pid: null, healthz: 'failing' });
       expect(st.proxies[1].last_error).toMatch(/127\.0\.0\.3:22000 is already in use by another process/);
       expect((await get('127.0.0.3', PORT, 'a.test')).body).toBe('squatter');
       await new Promise<void>((r) => squatter.close(() => r()));

@@ -175,9 +175,11 @@ export async function run(o: AgentCommandOptions, ctx: Context): Promise<AgentRu
     version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',
     log,
   });
+  // Listening before the start: a signal during it is acted on once the proxy runs (never the default kill).
+  const stopped = waitForSignal(ctx.signal);
   await agent.start();
   log(`running (pid ${process.pid}, state ${stateDir}, listen ${listen.address ?? '0.0.0.0'}:${listen.port}, public address ${o.publicAddress ?? listen.address})`);
-  const signal = await waitForSignal(ctx.signal);
+  const signal = await stopped;
   const stopProxy = signal !== 'SIGUSR2';
   log(`${signal}: ${stopProxy ? 'stopping the proxy (requests in flight finish)' : 'leaving the proxy to the next agent'}`);
   await agent.stop({ proxy: stopProxy });
