@@ -214,8 +214,13 @@ export class Reconciler {
   async renderAll(): Promise<string[]> {
     const warnings: string[] = [];
     for (const c of this.store.clusters()) {
-      const snap = this.snapshot(c.id);
-      if (snap) warnings.push(...(await this.writeFiles(snap.c, snap.rendered)));
+      try {
+        const snap = this.snapshot(c.id);
+        if (snap) warnings.push(...(await this.writeFiles(snap.c, snap.rendered)));
+      } catch (err) {
+        // Rows stored before today's rules may not render: that cluster waits for the change that repairs it.
+        warnings.push(`could not render cluster ${c.name}: ${(err as Error).message} (a change that fixes it, e.g. ownstack cluster update, applies)`);
+      }
     }
     return warnings;
   }

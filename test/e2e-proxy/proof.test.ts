@@ -253,6 +253,7 @@ describe.skipIf(why !== null)('the proxy tier under load (built CLI, agents with
     expect(st.proxies.map((p: any) => p.generation_applied)).toEqual([st.generation, st.generation]);
     expect(sentAfter(r.samples, sw.endedAt + SETTLE_MS).filter((s) => s.body !== 'green\n')).toEqual([]);
     await must(home, ['cluster', 'switch', 'web', '--to=blue'], ENV);
+    await sleep(SETTLE_MS);
   }, 120_000);
 
   it('a config the proxies cannot take fails the command (exit 1), keeps the old config serving and shows the error', async () => {
@@ -286,6 +287,7 @@ describe.skipIf(why !== null)('the proxy tier under load (built CLI, agents with
     expect(fixed.proxies.map((p: any) => p.generation_applied)).toEqual([fixed.generation, fixed.generation]);
     expect(fixed.proxies[0].last_error).toBeNull();
     await must(home, ['cluster', 'switch', 'web', '--to=blue'], ENV);
+    await sleep(SETTLE_MS);
   }, 60_000);
 
   it('`ownstack local stop --proxies` takes the traffic down: every agent and Caddy stops', async () => {
