@@ -21,6 +21,9 @@ import type { AgentTokens, ProxyFleet } from './fleet.js';
 import { parseId } from './deploys.js';
 import { checkPathParam, parseRequestTarget } from './request-target.js';
 import { didYouMean } from './suggest.js';
+import { documentIssueDetails, type ClusterDocument } from '../api/cluster-document.js';
+import type { ErrorDetails } from '../errors.js';
+import { applyCluster, clusterForDocument, createRequestOf, exportCluster } from './cluster-apply.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longest long-poll of an agent (below the client's 30 s headers timeout). */
@@ -193,7 +196,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     const queryDryRun = checkQuery(route, method, target.query);
     if (queryDryRun) served.line += ' dry_run';
 
-    const rawText = await readBody(req);
+    const rawText = await readBody(req, route.maxBodyBytes);
     let raw: unknown;
     if (route.body !== undefined) {
       if (rawText.trim() === '') raw = {};
@@ -209,7 +212,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       throw invalid(`${method} ${route.path} takes no body${route.dryRun ? ' (a dry run is ?dry_run=true)' : ''}`, { field: 'body', rule: 'no request body' });
     }
     if (!route.dryRun && raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.hasOwn(raw, 'dry_run')) throw noDryRun(method, route);
-    const body = route.body !== undefined ? validateBody(route.body, raw) : undefined;
+    const body = route.body !== undefined ? validateBody(route.body, raw, name === 'clusterApply' ? (issue) => documentIssueDetails(issue, raw, ['document']) : undefined) : undefined;
     const bodyDryRun = (body as { dry_run?: boolean } | undefined)?.dry_run === true;
     const dryRun = route.dryRun === true && (bodyDryRun || queryDryRun);
     if (bodyDryRun && !queryDryRun) served.line += ' dry_run';
@@ -418,10 +421,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headOnly =
   res.end(headOnly ? undefined : text);
 }
 
-/** Reads the body up to MAX_BODY_BYTES (413 beyond). */
-function readBody(req: IncomingMessage): Promise<string> {
+/** Reads the body up to `max` bytes (413 beyond). */
+function readBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  if (declared > max) return Promise.reject(tooLarge(max));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -429,9 +432,9 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > max) {
         failed = true;
-        reject(tooLarge());
+        reject(tooLarge(max));
         return;
       }
       chunks.push(chunk);
@@ -445,8 +448,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function tooLarge(): HttpError {
-  return new HttpError(413, { code: 'invalid', message: `the request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`, field: 'body', rule: `at most ${MAX_BODY_BYTES} bytes` });
+function tooLarge(max: number): HttpError {
+  return new HttpError(413, { code: 'invalid', message: `the request body is larger than ${max / 1024 / 1024} MiB`, field: 'body', rule: `at most ${max} bytes` });
 }
 
 /** Top-level keys of an object schema (through optional/default wrappers), or null. */
@@ -460,8 +463,11 @@ function objectKeys(schema: z.ZodType): string[] | null {
   return null;
 }
 
-/** Validates a body with the route's schema; the first problem becomes the error body (field, value, rule, hint). */
-function validateBody(schema: z.ZodType, raw: unknown): unknown {
+/**
+ * Validates a body with the route's schema; the first problem becomes the error body (field, value,
+ * rule, hint). `describe` names an issue its own way (a document's paths read `upstreams[3].app`).
+ */
+function validateBody(schema: z.ZodType, raw: unknown, describe?: (issue: z.core.$ZodIssue) => ErrorDetails): unknown {
   const keys = objectKeys(schema);
   if (keys !== null && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const unknown = Object.keys(raw).filter((k) => !keys.includes(k));
@@ -479,7 +485,7 @@ function validateBody(schema: z.ZodType, raw: unknown): unknown {
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues;
   const secrets = secretFieldsOf(schema);
-  const all = issues.map((issue) => issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
+  const all = issues.map((issue) => describe?.(issue) ?? issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
   const first = all[0]!;
   throw new HttpError(400, {
     ...first,
@@ -523,6 +529,16 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
     clusterShow: { run: (ctx) => svc.clusterShow(ctx.params.cluster!) },
     clusterDestroy: {
       read: async (ctx) => destroyCluster(deps, ctx.params.cluster!, queryBool(ctx.query, 'with_proxy'), ctx.dryRun),
+    },
+    // One read transaction: the document is one consistent moment of the cluster.
+    clusterExport: { run: (ctx) => ({ body: store.db.transaction(() => exportCluster(store, store.cluster(ctx.params.cluster!)))(), reconcile: [] }) },
+    clusterApply: {
+      prepare: async (ctx) => {
+        const doc = ctx.body.document as ClusterDocument;
+        // A cluster the file creates: its edge settings are checked with the provider first, as on create.
+        if (!clusterForDocument(store, ctx.params.cluster!, doc)) await verifyEdge(reconciler, createRequestOf(doc));
+      },
+      run: (ctx) => applyCluster(svc, ctx.params.cluster!, ctx.body, (id) => deploys.log.current(id)),
     },
     clusterStatus: {
       read: async (ctx) => clusterStatus(store, reconciler, deploys.log, store.cluster(ctx.params.cluster!)),
