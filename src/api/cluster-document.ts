@@ -215,6 +215,11 @@ const FIELDS: Record<string, { what: string; fields: string[] }> = {
   'members.*': { what: 'a member', fields: Object.keys(documentMember.shape) },
 };
 
+/** The issues in the order to report them: an unknown field first (a typo there also makes the intended field "missing"). */
+export function documentIssuesInOrder(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return [...issues.filter((i) => i.code === 'unrecognized_keys'), ...issues.filter((i) => i.code !== 'unrecognized_keys')];
+}
+
 /**
  * The error details of one issue found in a document: `base` is where the document sits in the
  * validated value (['document'] in an apply request, [] for a file). Paths read `variants[1].weight`.
@@ -235,6 +240,11 @@ export function documentIssueDetails(issue: z.core.$ZodIssue, raw: unknown, base
     };
     if (near.length > 0) details.hint = near[0]!;
     return details;
+  }
+  if (issue.path.length === base.length && issue.code === 'invalid_type') {
+    // The whole document is not an object: zod's "expected object, received array" says too little.
+    const field = documentPath(issue.path) || 'document';
+    return { code: 'invalid', message: `${field} is not a cluster document: it must be an object with name, hostnames, variants and upstreams (ownstack cluster export writes one)`, field, rule: 'an object' };
   }
   return issueToDetails(issue, documentPath(issue.path) || 'document', raw, secrets);
 }

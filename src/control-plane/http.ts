@@ -21,7 +21,7 @@ import type { AgentTokens, ProxyFleet } from './fleet.js';
 import { parseId } from './deploys.js';
 import { checkPathParam, parseRequestTarget } from './request-target.js';
 import { didYouMean } from './suggest.js';
-import { documentIssueDetails, type ClusterDocument } from '../api/cluster-document.js';
+import { documentIssueDetails, documentIssuesInOrder, type ClusterDocument } from '../api/cluster-document.js';
 import type { ErrorDetails } from '../errors.js';
 import { applyCluster, clusterForDocument, createRequestOf, exportCluster } from './cluster-apply.js';
 
@@ -212,7 +212,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       throw invalid(`${method} ${route.path} takes no body${route.dryRun ? ' (a dry run is ?dry_run=true)' : ''}`, { field: 'body', rule: 'no request body' });
     }
     if (!route.dryRun && raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.hasOwn(raw, 'dry_run')) throw noDryRun(method, route);
-    const body = route.body !== undefined ? validateBody(route.body, raw, name === 'clusterApply' ? (issue) => documentIssueDetails(issue, raw, ['document']) : undefined) : undefined;
+    const body = route.body !== undefined ? validateBody(route.body, raw, name === 'clusterApply' ? { details: (issue) => documentIssueDetails(issue, raw, ['document']), order: documentIssuesInOrder } : undefined) : undefined;
     const bodyDryRun = (body as { dry_run?: boolean } | undefined)?.dry_run === true;
     const dryRun = route.dryRun === true && (bodyDryRun || queryDryRun);
     if (bodyDryRun && !queryDryRun) served.line += ' dry_run';
@@ -465,9 +465,14 @@ function objectKeys(schema: z.ZodType): string[] | null {
 
 /**
  * Validates a body with the route's schema; the first problem becomes the error body (field, value,
- * rule, hint). `describe` names an issue its own way (a document's paths read `upstreams[3].app`).
+ * rule, hint). `describe` names issues its own way (a document's paths read `upstreams[3].app`) and
+ * may put the likeliest cause first.
  */
-function validateBody(schema: z.ZodType, raw: unknown, describe?: (issue: z.core.$ZodIssue) => ErrorDetails): unknown {
+function validateBody(
+  schema: z.ZodType,
+  raw: unknown,
+  describe?: { details: (issue: z.core.$ZodIssue) => ErrorDetails; order: (issues: readonly z.core.$ZodIssue[]) => z.core.$ZodIssue[] },
+): unknown {
   const keys = objectKeys(schema);
   if (keys !== null && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const unknown = Object.keys(raw).filter((k) => !keys.includes(k));
@@ -483,9 +488,9 @@ function validateBody(schema: z.ZodType, raw: unknown, describe?: (issue: z.core
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues;
+  const issues = describe ? describe.order(parsed.error.issues) : parsed.error.issues;
   const secrets = secretFieldsOf(schema);
-  const all = issues.map((issue) => describe?.(issue) ?? issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
+  const all = issues.map((issue) => describe?.details(issue) ?? issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
   const first = all[0]!;
   throw new HttpError(400, {
     ...first,

@@ -1,7 +1,7 @@
 // The cluster document schema (cluster export / apply): defaults, the rules it shares with the
 // single commands, the document's own rules, and how a refusal names the path inside the file.
 import { describe, expect, it } from 'vitest';
-import { clusterApplyRequest, clusterDocument, documentIssueDetails, documentPath, membersOf, upstreamKey } from '../../src/api/cluster-document.js';
+import { clusterApplyRequest, clusterDocument, documentIssueDetails, documentIssuesInOrder, documentPath, membersOf, upstreamKey } from '../../src/api/cluster-document.js';
 
 const minimal = { name: 'web', hostnames: [], variants: [], upstreams: [] };
 
@@ -117,5 +117,16 @@ describe('naming and identity', () => {
     expect(upstreamKey({ variant: 'a', hostname: 'h.example.com', app: 'x' })).not.toBe(k);
     expect(upstreamKey({ variant: 'b', hostname: null, app: 'x' })).not.toBe(k);
     expect(upstreamKey({ variant: 'a', hostname: null, url: 'x' })).not.toBe(k);
+  });
+});
+
+describe('documentIssuesInOrder', () => {
+  it('an unknown field comes first: the typo is the cause of the "missing" field', () => {
+    const doc = { ...minimal, variants: [{ nmae: 'b' }] };
+    const r = clusterDocument.safeParse(doc);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.code).not.toBe('unrecognized_keys');
+    const [first] = documentIssuesInOrder(r.error!.issues);
+    expect(documentIssueDetails(first!, doc)).toMatchObject({ field: 'variants[0].nmae', hint: 'name' });
   });
 });

@@ -245,3 +245,13 @@ describe('secrets', () => {
     );
   });
 });
+
+describe('the server names a typo before the field it left missing', () => {
+  it('400: unknown field document.variants[1].nmae (not "missing name")', async () => {
+    const doc = await current();
+    doc.variants[1] = { nmae: 'green' };
+    const r = await apply(doc);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ field: 'document.variants[1].nmae', hint: 'name', details: { issues: expect.arrayContaining([expect.objectContaining({ field: 'document.variants[1].name' })]) } });
+  });
+});

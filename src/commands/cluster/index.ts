@@ -7,6 +7,8 @@ import { registerClusterStatus } from './status.js';
 import { registerClusterCreate } from './create.js';
 import { registerClusterDestroy } from './destroy.js';
 import { registerClusterSwitch } from './switch.js';
+import { registerClusterExport } from './export.js';
+import { registerClusterApply } from './apply.js';
 import { registerClusterProxyConfig } from './proxy-config.js';
 import { registerClusterDeploy } from './deploy.js';
 import { registerClusterDeployStatus } from './deploy-status.js';
@@ -31,6 +33,8 @@ export function registerCluster(program: Command, scope: Scope = 'all'): void {
     { names: ['variant'], register: registerVariant },
     { names: ['upstream'], register: registerUpstream },
     { names: ['switch'], register: registerClusterSwitch },
+    { names: ['export'], register: registerClusterExport },
+    { names: ['apply'], register: registerClusterApply },
     { names: ['member'], register: registerMember },
     { names: ['deploy'], register: registerClusterDeploy },
     { names: ['deploy:status'], register: registerClusterDeployStatus },
