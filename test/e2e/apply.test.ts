@@ -3,11 +3,12 @@
 // applied to a second control plane makes the same cluster there; a bad file is refused with exit
 // 2 naming the path in the file, the value and the rule, and nothing reaches the server; a gate is
 // exit 5; --dry-run changes nothing.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { assertBuilt, cleanupHome, e2eHome, localFiles, ok, okJson, ownstack, startUpstreams, type Upstream } from '../helpers/e2e.js';
+import { assertBuilt, cleanEnv, cleanupHome, e2eHome, localFiles, ok, okJson, ownstack, ownstackCommand, ROOT, startUpstreams, type Upstream } from '../helpers/e2e.js';
 
 let home: string;
 let copy: string;
@@ -171,4 +172,37 @@ describe('cluster apply -f and cluster export (built CLI)', () => {
     expect(real.changes).toEqual(plan.changes);
     expect(real.generation).toBe(gen + 1);
   });
+});
+
+describe('a long output through a slow pipe', () => {
+  it('is printed whole: the CLI exits once stdout has drained (an export of 1,000 hostnames and 2,000 upstreams, about 300 KB)', async () => {
+    // A bring-your-own proxy app without a command: no proxy runs, the apply returns at once.
+    await ok(home, ['local', 'app', 'add', 'byo-proxy', '--addr=127.0.0.1:9']);
+    const hostnames = Array.from({ length: 1000 }, (_, i) => `h${i}.big.example.com`);
+    const doc = {
+      name: 'big',
+      edge: 'none',
+      proxy_app: 'byo-proxy',
+      hostnames,
+      variants: [{ name: 'blue', weight: 100 }, { name: 'green' }],
+      upstreams: hostnames.flatMap((h) => [{ variant: 'blue', hostname: h, app: 'blue-1' }, { variant: 'green', hostname: h, app: 'green-1' }]),
+    };
+    await ok(home, ['cluster', 'apply', '-f', write('big.json', JSON.stringify(doc))]);
+    // The reader takes nothing for half a second, then reads everything.
+    const { file, args } = ownstackCommand(['cluster', 'export', 'big', '--json']);
+    const child = spawn(file, args, { env: cleanEnv(home), cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stdout.pause();
+    await new Promise((r) => setTimeout(r, 500));
+    child.stdout.resume();
+    const code = await closed;
+    expect(code).toBe(0);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text.length).toBeGreaterThan(200_000);
+    const exported = JSON.parse(text);
+    expect(exported.hostnames).toHaveLength(1000);
+    expect(exported.upstreams).toHaveLength(2000);
+  }, 60_000);
 });
