@@ -24,7 +24,7 @@ const EDGE_KEYS = Object.keys(clusterCreateRequest.shape.edge_config.unwrap().sh
 
 const field = (...path: PropertyKey[]) => `document.${documentPath(path)}`;
 
-/** The cluster's desired state as a document: no ids, no secrets, in creation order. */
+/** The cluster's desired state as a document: no ids, no secrets, in creation order (upstreams grouped by variant). */
 export function exportCluster(store: Store, c: ClusterRow): ClusterExport {
   const ec = edgeConfigOf(c);
   const upstreams = store.upstreams(c.id).map((u) => ({

@@ -26,7 +26,8 @@ export async function run(o: ExportOptions, ctx: Context): Promise<ClusterExport
 /** What a reader of an exported file needs to know; YAML comments, so the file stays the document. */
 export const YAML_HEADER = [
   'Cluster file written by `ownstack cluster export`: `ownstack cluster apply -f FILE` makes a cluster match it',
-  '(creating it when missing; --dry-run shows the plan). Order is creation order; ids are not part of it.',
+  '(creating it when missing; --dry-run shows the plan). Lists are in creation order (upstreams by variant);',
+  'order does not matter to apply, and ids are not part of the file (it applies to another control plane too).',
   'Secrets (edge_config.cloudflare_api_token, edge_config.dns_tsig_secret) are never exported:',
   'apply keeps the stored ones when the file has none.',
   'An upstream without a hostname serves every hostname; without host_header it sends the default Host.',
