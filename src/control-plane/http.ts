@@ -2,6 +2,8 @@
 // matching, bearer auth, body limits, validation with the contract's schemas, idempotent POSTs,
 // the one error body, and server-sent events for deploy logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { routes, type RouteName, type Route } from '../api/routes.js';
@@ -541,7 +543,15 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
       prepare: async (ctx) => {
         const doc = ctx.body.document as ClusterDocument;
         // A cluster the file creates: its edge settings are checked with the provider first, as on create.
-        if (!clusterForDocument(store, ctx.params.cluster!, doc)) await verifyEdge(reconciler, createRequestOf(doc));
+        if (clusterForDocument(store, ctx.params.cluster!, doc)) return;
+        const dir = reconciler.clusterDir(doc.name);
+        const had = existsSync(dir);
+        try {
+          await verifyEdge(reconciler, createRequestOf(doc));
+        } finally {
+          // The zone-file check makes the cluster's folder: a dry run leaves nothing behind (rmdir: only if still empty).
+          if (ctx.dryRun && !had) await rmdir(dir).catch(() => undefined);
+        }
       },
       run: (ctx) => applyCluster(svc, ctx.params.cluster!, ctx.body, (id) => deploys.log.current(id)),
     },

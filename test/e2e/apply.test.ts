@@ -4,7 +4,7 @@
 // 2 naming the path in the file, the value and the rule, and nothing reaches the server; a gate is
 // exit 5; --dry-run changes nothing.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -68,6 +68,8 @@ describe('cluster apply -f and cluster export (built CLI)', () => {
     expect(r.stdout).toContain('  + blue → app blue-2 (www.shop.example.com)\n');
     expect(r.stdout).toContain('Plan for cluster shop (not applied)');
     expect((await ownstack(home, ['cluster', 'show', 'shop'])).exitCode).toBe(3);
+    // Not even the folder the zone-file edge check makes.
+    expect(existsSync(join(localFiles(home).dir, 'clusters', 'shop'))).toBe(false);
   });
 
   it('creates the cluster in one generation; export prints it back (YAML), stable', async () => {
