@@ -27,7 +27,12 @@ export interface Route<B extends z.ZodType | undefined = z.ZodType | undefined, 
    * computes the answer and changes nothing. Any other mutating route refuses `dry_run` with 400.
    */
   dryRun?: boolean;
+  /** A larger body limit than the default 1 MiB (a whole cluster document). */
+  maxBodyBytes?: number;
 }
+
+/** The body limit of POST …/apply: a document at the cluster limits (1,000 hostnames, 2,000 upstreams) with room to spare. */
+export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 const route = <B extends z.ZodType | undefined, R extends z.ZodType>(r: Route<B, R>) => r;
 
@@ -44,6 +49,17 @@ export const routes = {
   clusterUpdate: route({ method: 'PATCH', path: '/api/clusters/:cluster', summary: 'Change health settings, proxy count or edge credentials (what can change safely)', ...preview, body: s.clusterUpdateRequest, response: s.mutation(s.cluster, 'Cluster'), status: 200 }),
   clusterDestroy: route({ method: 'DELETE', path: '/api/clusters/:cluster', summary: 'Destroy a cluster (its proxy app stays unless with_proxy; dry_run names what would go)', query: { with_proxy: 'true to also remove the proxy app', ...dryRunQuery }, dryRun: true, response: s.cluster, status: 200 }),
   clusterStatus: route({ method: 'GET', path: '/api/clusters/:cluster/status', summary: 'Topology and live state', response: s.clusterStatus, status: 200 }),
+  clusterExport: route({ method: 'GET', path: '/api/clusters/:cluster/export', summary: "The cluster's desired state as a document (what apply takes): no ids, no secrets", response: s.clusterExport, status: 200 }),
+  clusterApply: route({
+    method: 'POST',
+    path: '/api/clusters/:cluster/apply',
+    summary: 'Make a cluster match a document (creating it when missing): one transaction, one new generation; dry_run answers the plan',
+    ...preview,
+    body: s.clusterApplyRequest,
+    response: s.clusterApplyResult,
+    status: 200,
+    maxBodyBytes: MAX_DOCUMENT_BYTES,
+  }),
   proxyConfig: route({ method: 'GET', path: '/api/clusters/:cluster/proxy-config', summary: 'The rendered Caddyfile and proxy env vars', response: s.proxyConfig, status: 200 }),
 
   domainList: route({ method: 'GET', path: '/api/clusters/:cluster/domains', summary: 'List hostnames', response: s.domainList, status: 200 }),

@@ -7,6 +7,7 @@ import { memberStatus, variantStatus, strategy } from './requests.js';
 // The request bodies (and the enums they share with the resources) live in ./requests.ts, so a
 // command that only validates its input does not build every response schema.
 export * from './requests.js';
+export * from './cluster-document.js';
 
 const id = z.number().int().positive();
 const timestamp = z.string().describe('RFC 3339 time');
@@ -321,3 +322,68 @@ export const clusterDetail = z
   .object({ cluster, domains: z.array(domain), variants: z.array(variant), upstreams: z.array(upstream), members: z.array(member) })
   .meta({ id: 'ClusterDetail' });
 export type ClusterDetail = z.infer<typeof clusterDetail>;
+
+// ---------- cluster documents (export / apply) ----------
+/** One setting or field a change touches, before and after (null: absent). */
+const fieldChange = z.object({ field: z.string(), before: z.string().nullable(), after: z.string().nullable() });
+/** An upstream named as a document names it (no id: ids differ between control planes). */
+const upstreamRef = z.object({
+  variant: z.string(),
+  hostname: z.string().nullable().describe('null: every hostname'),
+  url: z.string().nullable(),
+  app: z.string().nullable(),
+});
+
+/** GET /api/clusters/:cluster/export: the cluster's desired state, secrets left out, no ids. */
+export const clusterExport = z
+  .object({
+    name: z.string(),
+    edge: edgeModeSchema,
+    edge_config: z.record(z.string(), z.string()).describe('the stored edge settings without secrets (the Cloudflare token and TSIG secret are never exported)'),
+    proxy_count: z.number().int(),
+    proxy_app: z.string().nullable(),
+    health: healthSettings,
+    hostnames: z.array(z.string()),
+    variants: z.array(z.object({ name: z.string(), weight: z.number().int(), status: variantStatus, description: z.string() })),
+    upstreams: z.array(
+      z.object({
+        variant: z.string(),
+        hostname: z.string().optional().describe('left out: every hostname'),
+        url: z.string().optional(),
+        app: z.string().optional(),
+        weight: z.number().int(),
+        status: memberStatus,
+        host_header: z.string().optional().describe('left out: the default Host'),
+      }),
+    ),
+    members: z.array(z.object({ app: z.string(), variants: z.array(z.string()), status: memberStatus })),
+  })
+  .meta({ id: 'ClusterExport' });
+export type ClusterExport = z.infer<typeof clusterExport>;
+
+/** POST /api/clusters/:cluster/apply: what changed (or would), and the plan. */
+export const clusterApplyResult = z
+  .object({
+    cluster: z.string(),
+    created: z.boolean().describe('the cluster did not exist and was created (dry run: would be)'),
+    changed: z.boolean().describe('false: the cluster already matched the document; nothing was written and the generation stayed'),
+    generation: z.number().int().describe('the generation after the apply (dry run: the current one)'),
+    changes: z.object({
+      settings: z.array(fieldChange),
+      hostnames: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
+      variants: z.object({
+        added: z.array(z.string()),
+        updated: z.array(z.object({ name: z.string(), fields: z.array(fieldChange) })),
+        removed: z.array(z.string()),
+      }),
+      upstreams: z.object({
+        added: z.array(upstreamRef),
+        updated: z.array(upstreamRef.extend({ fields: z.array(fieldChange) })),
+        removed: z.array(upstreamRef),
+      }),
+    }),
+    plan,
+  })
+  .meta({ id: 'ClusterApplyResult' });
+export type ClusterApplyResult = z.infer<typeof clusterApplyResult>;
+export type UpstreamRef = z.infer<typeof upstreamRef>;

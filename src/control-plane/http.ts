@@ -2,6 +2,8 @@
 // matching, bearer auth, body limits, validation with the contract's schemas, idempotent POSTs,
 // the one error body, and server-sent events for deploy logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { routes, type RouteName, type Route } from '../api/routes.js';
@@ -21,6 +23,9 @@ import type { AgentTokens, ProxyFleet } from './fleet.js';
 import { parseId } from './deploys.js';
 import { checkPathParam, parseRequestTarget } from './request-target.js';
 import { didYouMean } from './suggest.js';
+import { documentIssueDetails, documentIssuesInOrder, type ClusterDocument } from '../api/cluster-document.js';
+import type { ErrorDetails } from '../errors.js';
+import { applyCluster, clusterForDocument, createRequestOf, exportCluster } from './cluster-apply.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longest long-poll of an agent (below the client's 30 s headers timeout). */
@@ -193,7 +198,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     const queryDryRun = checkQuery(route, method, target.query);
     if (queryDryRun) served.line += ' dry_run';
 
-    const rawText = await readBody(req);
+    const rawText = await readBody(req, route.maxBodyBytes);
     let raw: unknown;
     if (route.body !== undefined) {
       if (rawText.trim() === '') raw = {};
@@ -209,7 +214,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
       throw invalid(`${method} ${route.path} takes no body${route.dryRun ? ' (a dry run is ?dry_run=true)' : ''}`, { field: 'body', rule: 'no request body' });
     }
     if (!route.dryRun && raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.hasOwn(raw, 'dry_run')) throw noDryRun(method, route);
-    const body = route.body !== undefined ? validateBody(route.body, raw) : undefined;
+    const body = route.body !== undefined ? validateBody(route.body, raw, name === 'clusterApply' ? { details: (issue) => documentIssueDetails(issue, raw, ['document']), order: documentIssuesInOrder } : undefined) : undefined;
     const bodyDryRun = (body as { dry_run?: boolean } | undefined)?.dry_run === true;
     const dryRun = route.dryRun === true && (bodyDryRun || queryDryRun);
     if (bodyDryRun && !queryDryRun) served.line += ' dry_run';
@@ -418,10 +423,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headOnly =
   res.end(headOnly ? undefined : text);
 }
 
-/** Reads the body up to MAX_BODY_BYTES (413 beyond). */
-function readBody(req: IncomingMessage): Promise<string> {
+/** Reads the body up to `max` bytes (413 beyond). */
+function readBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  if (declared > max) return Promise.reject(tooLarge(max));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -429,9 +434,9 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > max) {
         failed = true;
-        reject(tooLarge());
+        reject(tooLarge(max));
         return;
       }
       chunks.push(chunk);
@@ -445,8 +450,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function tooLarge(): HttpError {
-  return new HttpError(413, { code: 'invalid', message: `the request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`, field: 'body', rule: `at most ${MAX_BODY_BYTES} bytes` });
+function tooLarge(max: number): HttpError {
+  return new HttpError(413, { code: 'invalid', message: `the request body is larger than ${max / 1024 / 1024} MiB`, field: 'body', rule: `at most ${max} bytes` });
 }
 
 /** Top-level keys of an object schema (through optional/default wrappers), or null. */
@@ -460,8 +465,16 @@ function objectKeys(schema: z.ZodType): string[] | null {
   return null;
 }
 
-/** Validates a body with the route's schema; the first problem becomes the error body (field, value, rule, hint). */
-function validateBody(schema: z.ZodType, raw: unknown): unknown {
+/**
+ * Validates a body with the route's schema; the first problem becomes the error body (field, value,
+ * rule, hint). `describe` names issues its own way (a document's paths read `upstreams[3].app`) and
+ * may put the likeliest cause first.
+ */
+function validateBody(
+  schema: z.ZodType,
+  raw: unknown,
+  describe?: { details: (issue: z.core.$ZodIssue) => ErrorDetails; order: (issues: readonly z.core.$ZodIssue[]) => z.core.$ZodIssue[] },
+): unknown {
   const keys = objectKeys(schema);
   if (keys !== null && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const unknown = Object.keys(raw).filter((k) => !keys.includes(k));
@@ -477,9 +490,9 @@ function validateBody(schema: z.ZodType, raw: unknown): unknown {
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues;
+  const issues = describe ? describe.order(parsed.error.issues) : parsed.error.issues;
   const secrets = secretFieldsOf(schema);
-  const all = issues.map((issue) => issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
+  const all = issues.map((issue) => describe?.details(issue) ?? issueToDetails(issue, issuePath(issue) || 'body', raw, secrets));
   const first = all[0]!;
   throw new HttpError(400, {
     ...first,
@@ -531,6 +544,24 @@ function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
     },
     clusterDestroy: {
       read: async (ctx) => destroyCluster(deps, ctx.params.cluster!, queryBool(ctx.query, 'with_proxy'), ctx.dryRun),
+    },
+    // One read transaction: the document is one consistent moment of the cluster.
+    clusterExport: { run: (ctx) => ({ body: store.db.transaction(() => exportCluster(store, store.cluster(ctx.params.cluster!)))(), reconcile: [] }) },
+    clusterApply: {
+      prepare: async (ctx) => {
+        const doc = ctx.body.document as ClusterDocument;
+        // A cluster the file creates: its edge settings are checked with the provider first, as on create.
+        if (clusterForDocument(store, ctx.params.cluster!, doc)) return;
+        const dir = reconciler.clusterDir(doc.name);
+        const had = existsSync(dir);
+        try {
+          await verifyEdge(reconciler, createRequestOf(doc));
+        } finally {
+          // The zone-file check makes the cluster's folder: a dry run leaves nothing behind (rmdir: only if still empty).
+          if (ctx.dryRun && !had) await rmdir(dir).catch(() => undefined);
+        }
+      },
+      run: (ctx) => applyCluster(svc, ctx.params.cluster!, ctx.body, (id) => deploys.log.current(id)),
     },
     clusterStatus: {
       read: async (ctx) => clusterStatus(store, reconciler, deploys.log, store.cluster(ctx.params.cluster!)),

@@ -48,7 +48,7 @@ export class Service {
   recallRender: (clusterId: number) => Rendered | undefined = () => undefined;
 
   /** Bumps the generation when the render changed and hands the render to onRender. */
-  private commitRender(c: ClusterRow, rendered: Rendered): ClusterRow {
+  commitRender(c: ClusterRow, rendered: Rendered): ClusterRow {
     const row = bumpGenerationIfChanged(this.store, c, rendered);
     this.onRender(c.id, rendered);
     return row;
@@ -125,36 +125,7 @@ export class Service {
 
   clusterCreate(input: Out<typeof s.clusterCreateRequest>): Outcome<s.Cluster> {
     const id = this.tx(() => {
-      this.assertClusterNameFree(input.name);
-      // Issue 4: the same layout as FIRST_LISTEN_PORT / FIRST_BRIDGE_PORT, shifted by the configured base.
-      const listenBase = this.ports.listenBase ?? FIRST_LISTEN_PORT;
-      const bridgeBase = listenBase + (FIRST_BRIDGE_PORT - FIRST_LISTEN_PORT);
-      const maxClusters = this.ports.listenBase === undefined ? MAX_LOCAL_CLUSTERS : Math.min(MAX_LOCAL_CLUSTERS, Math.floor((65536 - bridgeBase) / BRIDGE_BLOCK));
-      const used = new Set(this.store.clusters().map((c) => c.port));
-      const usedBridges = new Set(this.store.clusters().map((c) => c.bridge_base_port));
-      let slot = 0;
-      while (used.has(listenBase + slot) || usedBridges.has(bridgeBase + BRIDGE_BLOCK * slot)) slot++;
-      if (slot >= maxClusters) throw conflict(`the local control plane holds at most ${maxClusters} clusters`, { hint: 'destroy a cluster you no longer need' });
-      // clusterCreateRequest (the only way in) has already refused settings of another edge mode.
-      const edgeConfig = Object.fromEntries(Object.entries(input.edge_config).filter(([, v]) => v !== undefined));
-      const t = now();
-      const { lastInsertRowid } = this.store.run(
-        `INSERT INTO clusters (name, edge, edge_config, proxy_count, proxy_app, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        input.name,
-        input.edge,
-        JSON.stringify(edgeConfig),
-        input.proxy_count,
-        input.proxy_app,
-        input.health.path,
-        input.health.interval,
-        input.health.timeout,
-        listenBase + slot,
-        bridgeBase + BRIDGE_BLOCK * slot,
-        t,
-        t,
-      );
-      const c = this.store.clusterById(lastInsertRowid)!;
+      const c = this.insertCluster(input);
       const byEnv = new Map<string, string>();
       input.hostnames.forEach((hostname, i) => this.insertDomain(c, hostname, `hostnames.${i}`, byEnv));
       this.commitRender(c, snapshot(this.store, c).rendered);
@@ -246,6 +217,40 @@ export class Service {
     // Applied: the cluster as committed, with the generation the new render gave it.
     if (!input.dry_run) out.body.result = this.store.toCluster(this.store.clusterById(c.id)!);
     return out;
+  }
+
+  /** In the caller's transaction: the cluster's row (ports allocated), without hostnames and not rendered yet. */
+  insertCluster(input: Omit<Out<typeof s.clusterCreateRequest>, 'hostnames'>): ClusterRow {
+    this.assertClusterNameFree(input.name);
+    // Issue 4: the same layout as FIRST_LISTEN_PORT / FIRST_BRIDGE_PORT, shifted by the configured base.
+    const listenBase = this.ports.listenBase ?? FIRST_LISTEN_PORT;
+    const bridgeBase = listenBase + (FIRST_BRIDGE_PORT - FIRST_LISTEN_PORT);
+    const maxClusters = this.ports.listenBase === undefined ? MAX_LOCAL_CLUSTERS : Math.min(MAX_LOCAL_CLUSTERS, Math.floor((65536 - bridgeBase) / BRIDGE_BLOCK));
+    const used = new Set(this.store.clusters().map((c) => c.port));
+    const usedBridges = new Set(this.store.clusters().map((c) => c.bridge_base_port));
+    let slot = 0;
+    while (used.has(listenBase + slot) || usedBridges.has(bridgeBase + BRIDGE_BLOCK * slot)) slot++;
+    if (slot >= maxClusters) throw conflict(`the local control plane holds at most ${maxClusters} clusters`, { hint: 'destroy a cluster you no longer need' });
+    // clusterCreateRequest (the only way in) has already refused settings of another edge mode.
+    const edgeConfig = Object.fromEntries(Object.entries(input.edge_config).filter(([, v]) => v !== undefined));
+    const t = now();
+    const { lastInsertRowid } = this.store.run(
+      `INSERT INTO clusters (name, edge, edge_config, proxy_count, proxy_app, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      input.name,
+      input.edge,
+      JSON.stringify(edgeConfig),
+      input.proxy_count,
+      input.proxy_app,
+      input.health.path,
+      input.health.interval,
+      input.health.timeout,
+      listenBase + slot,
+      bridgeBase + BRIDGE_BLOCK * slot,
+      t,
+      t,
+    );
+    return this.store.clusterById(lastInsertRowid)!;
   }
 
   // ---------- domains ----------

@@ -160,6 +160,16 @@ describe('every endpoint, happy path', () => {
     expect(cfg.env.CLUSTER_UPSTREAMS_SHOP_EXAMPLE_COM).toBe('127.0.0.1:4001 127.0.0.1:4002');
   });
 
+  test('export and apply: the document of shop applies to itself as a no-op, and creates a copy', async () => {
+    const doc = await call('clusterExport', '/api/clusters/shop/export');
+    expect(doc).toMatchObject({ name: 'shop', edge: 'none', hostnames: ['shop.example.com', 'www.example.com'], variants: [{ name: 'blue' }, { name: 'green' }] });
+    const same = await call('clusterApply', '/api/clusters/shop/apply', { document: doc });
+    expect(same).toMatchObject({ cluster: 'shop', created: false, changed: false });
+    const copy = await call('clusterApply', '/api/clusters/shop-copy/apply', { document: { ...doc, name: 'shop-copy', hostnames: ['copy.example.com'], upstreams: doc.upstreams.filter((u: { hostname?: string }) => u.hostname === undefined) } });
+    expect(copy).toMatchObject({ cluster: 'shop-copy', created: true, changed: true, generation: 1 });
+    await s.api('DELETE', '/api/clusters/shop-copy');
+  });
+
   test('deploys: queued (no runner), list, show, events (SSE), abort', async () => {
     const d = await call('deployStart', '/api/clusters/shop/deploys', { strategy: 'rolling' });
     expect(d).toMatchObject({ cluster: 'shop', strategy: 'rolling', state: 'queued', members: [{ app: 'web', step: 'pending' }], skipped: [{ url: 'https://shop.example.net:8443' }] });

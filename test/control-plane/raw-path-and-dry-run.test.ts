@@ -99,6 +99,7 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   upstreamAdd: ['POST', '/api/clusters/c1/upstreams', { variant: 'blue', url: 'https://extra.example.net' }],
   upstreamRemove: ['DELETE', '/api/clusters/c1/upstreams/2'],
   switch: ['POST', '/api/clusters/c1/switch', { to: 'green' }],
+  clusterApply: ['POST', '/api/clusters/c9/apply', { document: { name: 'c9', edge: 'none', hostnames: ['c9.example.com'], variants: [{ name: 'blue', weight: 100 }], upstreams: [] } }],
   memberAdd: ['POST', '/api/clusters/c1/members', { app: 'worker', variant: 'blue' }],
   memberDrain: ['POST', '/api/clusters/c1/members/rails/drain', {}],
   memberUndrain: ['POST', '/api/clusters/c1/members/rails/undrain', {}],

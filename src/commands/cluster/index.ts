@@ -8,6 +8,8 @@ import { registerClusterCreate } from './create.js';
 import { registerClusterUpdate } from './update.js';
 import { registerClusterDestroy } from './destroy.js';
 import { registerClusterSwitch } from './switch.js';
+import { registerClusterExport } from './export.js';
+import { registerClusterApply } from './apply.js';
 import { registerClusterProxyConfig } from './proxy-config.js';
 import { registerClusterDeploy } from './deploy.js';
 import { registerClusterDeployStatus } from './deploy-status.js';
@@ -33,6 +35,8 @@ export function registerCluster(program: Command, scope: Scope = 'all'): void {
     { names: ['variant'], register: registerVariant },
     { names: ['upstream'], register: registerUpstream },
     { names: ['switch'], register: registerClusterSwitch },
+    { names: ['export'], register: registerClusterExport },
+    { names: ['apply'], register: registerClusterApply },
     { names: ['member'], register: registerMember },
     { names: ['deploy'], register: registerClusterDeploy },
     { names: ['deploy:status'], register: registerClusterDeployStatus },
