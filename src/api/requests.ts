@@ -12,7 +12,6 @@ import {
   dnsServerSchema,
   endpointUrlSchema,
   envNameForHostname,
-  findEnvNameCollision,
   freeTextSchema,
   tsigAlgorithmSchema,
   tsigNameSchema,
@@ -98,21 +97,24 @@ export const clusterCreateRequest = z
         input: v.health.timeout,
       });
     }
-    const seen: string[] = [];
+    // Linear: a create may name up to MAX_HOSTNAMES_PER_CLUSTER hostnames (and apply runs this too).
+    const seen = new Set<string>();
+    const byEnv = new Map<string, string>();
     v.hostnames.forEach((h, i) => {
-      if (seen.includes(h)) addRuleIssue(ctx, `hostname ${h} is given twice`, undefined, ['hostnames', i]);
+      if (seen.has(h)) addRuleIssue(ctx, `hostname ${h} is given twice`, undefined, ['hostnames', i]);
       else {
-        const clash = findEnvNameCollision(seen, h);
-        if (clash !== null) {
+        const env = envNameForHostname(h);
+        const clash = byEnv.get(env);
+        if (clash !== undefined) {
           addRuleIssue(
             ctx,
-            `hostnames ${clash} and ${h} both map to the env var ${envNameForHostname(h)}: one cluster can front only one of them (keep one here and put the other in another cluster)`,
+            `hostnames ${clash} and ${h} both map to the env var ${env}: one cluster can front only one of them (keep one here and put the other in another cluster)`,
             undefined,
             ['hostnames', i],
           );
-        }
+        } else byEnv.set(env, h);
       }
-      seen.push(h);
+      seen.add(h);
     });
     const ec = v.edge_config;
     const need = (key: keyof typeof ec, rule: string) => {
