@@ -25,8 +25,8 @@ export async function runCli(givenArgv: string[], deps: RunDeps): Promise<number
     return ExitCode.ok;
   }
   const factory = createContextFactory({ ...deps, io, env: deps.env });
-  const program = buildProgram(factory, io, scopeOf(argv));
   try {
+    const program = await buildProgram(factory, io, scopeOf(argv));
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.ok;
   } catch (err) {

@@ -1,16 +1,20 @@
-// The commander tree. Cheap to build: definitions only; implementations load when a command runs.
-import { Command, Option } from 'commander';
+// The commander tree. Cheap to build: a command's module loads only when the command line names it.
+import { Command, Help, Option } from 'commander';
 import type { ContextFactory } from './context.js';
 import type { IO } from './output/io.js';
-import { attachFactory, commandWords, completes, examples, registerSubcommands, type Scope } from './commands/define.js';
-import { registerCluster } from './commands/cluster/index.js';
-import { registerLogin } from './commands/login.js';
-import { registerProfile } from './commands/profile/index.js';
-import { registerLocal } from './commands/local/index.js';
-import { registerProxy } from './commands/proxy/index.js';
+import { attachFactory, commandWords, completes, examples, registerCommands, subcommandTerm, type CommandEntry, type Scope } from './commands/define.js';
 import { COMPLETE_COMMAND, registerCompletion } from './commands/completion/index.js';
 
 declare const __VERSION__: string;
+
+/** The top of the tree; each group's index.ts lists its own commands. */
+export const commands: readonly CommandEntry[] = [
+  { names: ['cluster'], summary: 'Load-balanced clusters: hostnames, variants, upstreams, members, cutover, deploys', load: () => import('./commands/cluster/index.js') },
+  { names: ['login'], summary: 'Save an API token as a profile and make it active', usage: '[options]', load: () => import('./commands/login.js') },
+  { names: ['profile'], summary: 'Profiles: which control plane (API URL + token) commands talk to; "local" is the embedded one', load: () => import('./commands/profile/index.js') },
+  { names: ['local'], summary: 'The local control plane: started on demand when no profile is configured; start, stop, status, logs, apps', load: () => import('./commands/local/index.js') },
+  { names: ['proxy'], summary: 'The proxy tier on a proxy host: run the agent that serves one cluster with Caddy', load: () => import('./commands/proxy/index.js') },
+];
 
 /**
  * The part of the tree a command line needs: its command words. For `__complete <words…>`, the
@@ -21,10 +25,10 @@ export function scopeOf(argv: readonly string[]): Scope {
 }
 
 /**
- * Builds the command tree, or the part of it `scope` needs (see registerSubcommands); `factory`
+ * Builds the command tree, or the part of it `scope` needs (see registerCommands); `factory`
  * makes the context once global flags are parsed.
  */
-export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'all'): Command {
+export async function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'all'): Promise<Command> {
   const program = new Command('ownstack');
   program
     .description('Operate load-balanced OwnStack clusters: hostnames, variants, upstreams, cutover and deploys.')
@@ -36,7 +40,7 @@ export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'al
     .addOption(new Option('-q, --quiet', 'print only results and errors').conflicts('verbose'))
     .option('-v, --verbose', 'print each request and response with timings on stderr')
     .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false, subcommandTerm: (c) => subcommandTerm(c, defaultTerm) })
     .addHelpText(
       'after',
       examples(
@@ -52,13 +56,7 @@ export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'al
   program.configureOutput(output);
   attachFactory(program, factory);
 
-  registerSubcommands(program, scope, [
-    { names: ['cluster'], register: registerCluster },
-    { names: ['login'], register: registerLogin },
-    { names: ['profile'], register: registerProfile },
-    { names: ['local'], register: registerLocal },
-    { names: ['proxy'], register: registerProxy },
-  ]);
+  await registerCommands(program, scope, commands);
   // Always whole (five small commands): `__complete` completes the words of whatever scope names.
   registerCompletion(program);
 
@@ -67,10 +65,12 @@ export function buildProgram(factory: ContextFactory, io: IO, scope: Scope = 'al
     for (const sub of cmd.commands) {
       sub.exitOverride();
       sub.configureOutput(output);
-      sub.configureHelp({ showGlobalOptions: true });
+      sub.configureHelp({ showGlobalOptions: true, subcommandTerm: (c) => subcommandTerm(c, defaultTerm) });
       inherit(sub);
     }
   };
   inherit(program);
   return program;
 }
+
+const defaultTerm = (cmd: Command): string => new Help().subcommandTerm(cmd);

@@ -1,5 +1,5 @@
-// Glue between commander and a command's four steps. A command's definition file imports only
-// this and commander; its implementation module is loaded when the command runs.
+// Glue between commander and the commands: the manifest each group lists its commands in, the
+// registration of the part of the tree a command line names, and the action that runs a command.
 import type { Command } from 'commander';
 import type { Context, ContextFactory, Globals } from '../context.js';
 import { checkProfileName } from '../config/profiles.js';
@@ -62,8 +62,8 @@ export function checkGlobals(g: Globals): void {
   if (g.apiUrl !== undefined) checkApiUrl(g.apiUrl, '--api-url');
 }
 
-/** The commander action for a command whose implementation lives in a lazily loaded module. */
-export function lazyAction(load: () => Promise<CommandModule<any, any>>) {
+/** The commander action that runs a command's steps: raw values -> options -> result -> output. */
+export function commandAction(mod: CommandModule<any, any> | (() => Promise<CommandModule<any, any>>)) {
   return async (...received: unknown[]): Promise<void> => {
     const cmd = received[received.length - 1] as Command;
     const args = (received.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a]));
@@ -71,10 +71,10 @@ export function lazyAction(load: () => Promise<CommandModule<any, any>>) {
     const globals = globalsOf(cmd);
     checkGlobals(globals);
     const ctx = factory(globals);
-    const mod = await load();
-    const options = await mod.parse({ args, opts: cmd.opts() }, ctx);
-    const result = await mod.run(options, ctx);
-    await mod.render(result, ctx, options);
+    const m = typeof mod === 'function' ? await mod() : mod;
+    const options = await m.parse({ args, opts: cmd.opts() }, ctx);
+    const result = await m.run(options, ctx);
+    await m.render(result, ctx, options);
   };
 }
 
@@ -99,7 +99,7 @@ export function completionKindOf(target: object): CompletionKind | undefined {
   return (target as Record<symbol, CompletionKind | undefined>)[COMPLETE];
 }
 
-// ---------- registering only the part of the tree a command line needs ----------
+// ---------- the command tree: a manifest per group, one module per command ----------
 
 /**
  * Which part of a group's tree to register: the command words still to match, `all` (every
@@ -108,10 +108,29 @@ export function completionKindOf(target: object): CompletionKind | undefined {
  */
 export type Scope = readonly string[] | 'all' | 'none';
 
-/** A subcommand of a group: the names it answers to (name, then aliases) and its registrar. */
-export interface Subcommand {
+/** A command module: its definition (arguments, options, help) and its four steps. */
+export interface CommandDefinition<O = unknown, R = unknown> extends CommandModule<O, R> {
+  define(cmd: Command): void;
+}
+
+/** A group module (its index.ts): its own help and the manifest of its subcommands. */
+export interface GroupDefinition {
+  commands: readonly CommandEntry[];
+  define?(cmd: Command): void;
+}
+
+/**
+ * One line of a group's manifest: enough to list the command in its parent's help, offer it for
+ * completion and suggest it after a typo, without loading its module.
+ */
+export interface CommandEntry {
+  /** The name, then the aliases. */
   names: readonly string[];
-  register: (parent: Command, scope: Scope) => void;
+  /** The line the parent's help shows (also the command's description unless it sets a longer one). */
+  summary: string;
+  /** What the parent's help shows after the names, e.g. `[options] <cluster>` (test/commands/tree.test.ts keeps it true). */
+  usage?: string;
+  load: () => Promise<CommandDefinition<any, any> | GroupDefinition>;
 }
 
 /** Global options that take a value as the next word (`--profile prod`). */
@@ -137,21 +156,47 @@ export function commandWordIndexes(argv: readonly string[]): number[] {
   return at;
 }
 
+const USAGE = Symbol.for('ownstack.usage');
+
 /**
- * Registers a group's subcommands. Building every command and option costs a start-up
- * measurably (see the README's performance section), so only what the words name is built:
- * the subcommand the next word names, else every subcommand without its own subcommands
- * (enough for the group's help, commander's "did you mean" and completion at this level).
+ * Registers a group's subcommands from its manifest. Loading and building every command costs a
+ * start-up measurably (docs: start-up), so only what the words name is loaded: the subcommand the
+ * next word names, else every subcommand as a placeholder built from its manifest line (enough for
+ * the group's help, commander's "did you mean" and completion at this level).
  * `help <command>` names the same path as `<command> --help` (commander's help reads one word).
  */
-export function registerSubcommands(parent: Command, scope: Scope, subcommands: readonly Subcommand[]): void {
+export async function registerCommands(parent: Command, scope: Scope, entries: readonly CommandEntry[]): Promise<void> {
   if (scope === 'none') return;
   if (scope === 'all') {
-    for (const s of subcommands) s.register(parent, 'all');
+    for (const e of entries) await addCommand(parent, e, 'all');
     return;
   }
   const words = scope[0] === 'help' ? scope.slice(1, 2) : scope;
-  const named = words.length > 0 ? subcommands.find((s) => s.names.includes(words[0]!)) : undefined;
-  if (named) named.register(parent, words.slice(1));
-  else for (const s of subcommands) s.register(parent, 'none');
+  const named = words.length > 0 ? entries.find((e) => e.names.includes(words[0]!)) : undefined;
+  if (named) await addCommand(parent, named, words.slice(1));
+  else for (const e of entries) (newCommand(parent, e) as unknown as Record<symbol, string>)[USAGE] = e.usage ?? '';
+}
+
+function newCommand(parent: Command, entry: CommandEntry): Command {
+  return parent.command(entry.names[0]!).aliases(entry.names.slice(1)).description(entry.summary);
+}
+
+async function addCommand(parent: Command, entry: CommandEntry, scope: Scope): Promise<void> {
+  const cmd = newCommand(parent, entry);
+  const mod = await entry.load();
+  if ('commands' in mod) {
+    mod.define?.(cmd);
+    await registerCommands(cmd, scope, mod.commands);
+  } else {
+    mod.define(cmd);
+    cmd.action(commandAction(mod));
+  }
+  if (cmd.description() !== entry.summary) cmd.summary(entry.summary);
+}
+
+/** The help's term for a subcommand: a placeholder's comes from its manifest line. */
+export function subcommandTerm(cmd: Command, fallback: (cmd: Command) => string): string {
+  const usage = (cmd as unknown as Record<symbol, string | undefined>)[USAGE];
+  if (usage === undefined) return fallback(cmd);
+  return [cmd.name(), ...cmd.aliases().slice(0, 1)].join('|') + (usage ? ` ${usage}` : '');
 }

@@ -44,9 +44,9 @@ describe('negative numbers', () => {
     expect(api.seen).toHaveLength(0);
   });
 
-  it('no option has a digit as its short flag (commander would then read every negative number as an option)', () => {
+  it('no option has a digit as its short flag (commander would then read every negative number as an option)', async () => {
     const io = createIO({ stdout: { write: () => true }, stderr: { write: () => true }, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, env: {} });
-    const program = buildProgram(() => {
+    const program = await buildProgram(() => {
       throw new Error('not run');
     }, io);
     const shorts: string[] = [];

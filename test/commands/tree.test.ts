@@ -1,4 +1,4 @@
-// The CLI builds only the part of the commander tree a command line names (registerSubcommands).
+// The CLI builds only the part of the commander tree a command line names (registerCommands).
 // That must be invisible: for every command, `--help`, `help <path>`, a typo and an unknown flag
 // print exactly what the whole tree prints, and the scope never loses a command.
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ async function run(argv: string[], scope: Scope) {
     stdinIsTTY: false,
     env: {},
   });
-  const program = buildProgram(() => {
+  const program = await buildProgram(() => {
     throw new Error('no command runs here');
   }, io, scope);
   let code = 'ran';
@@ -39,9 +39,9 @@ function countCommands(cmd: Command): number {
 }
 
 /** Every command path of the whole tree, hidden ones included, with each alias. */
-function allPaths(): string[][] {
+async function allPaths(): Promise<string[][]> {
   const io = createIO({ stdout: { write: () => true }, stderr: { write: () => true }, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, env: {} });
-  const program = buildProgram(() => {
+  const program = await buildProgram(() => {
     throw new Error('no command runs here');
   }, io);
   const out: string[][] = [];
@@ -55,7 +55,7 @@ function allPaths(): string[][] {
   return out;
 }
 
-const paths = allPaths().filter((p) => p[p.length - 1] !== '__complete');
+const paths = (await allPaths()).filter((p) => p[p.length - 1] !== '__complete');
 
 describe('commandWords and scopeOf', () => {
   it.each([

@@ -11,13 +11,13 @@ import { cachePath, readCache, writeCache } from '../../src/complete/cache.js';
 import { candidatesFrom } from '../../src/complete/live.js';
 
 const io = createIO({ stdout: { write: () => true }, stderr: { write: () => true }, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, env: {} });
-const program = () =>
-  buildProgram(() => {
-    throw new Error('the engine must not build a context');
-  }, io);
+// Planning reads the tree and never changes it: one whole tree serves every case.
+const tree = await buildProgram(() => {
+  throw new Error('the engine must not build a context');
+}, io);
 
 /** The plan for a line: words split at spaces; a trailing space means an empty word under the cursor. */
-const plan = (line: string) => planCompletion(program(), line.split(' '));
+const plan = (line: string) => planCompletion(tree, line.split(' '));
 const values = (line: string) => staticCompletion(plan(line)).candidates.map((c) => c.value);
 
 describe('commands and subcommands', () => {

@@ -13,9 +13,9 @@ const version = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { v
 const hasAnsi = (s: string) => /\x1b\[/.test(s);
 
 /** Every visible command path of the real commander tree (built from the sources). */
-function commandPaths(): { path: string[]; description: string }[] {
+async function commandPaths(): Promise<{ path: string[]; description: string }[]> {
   const io = createIO({ stdout: { write: () => true }, stderr: { write: () => true }, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, env: {} });
-  const program = buildProgram(() => {
+  const program = await buildProgram(() => {
     throw new Error('no command runs here');
   }, io);
   const out: { path: string[]; description: string }[] = [];
@@ -69,7 +69,7 @@ describe('the built binary', { timeout: 300_000 }, () => {
   });
 
   it('every command has a description and an "Examples:" section in its --help', async () => {
-    const commands = commandPaths();
+    const commands = await commandPaths();
     expect(commands.filter((c) => !c.description.trim()).map((c) => c.path.join(' '))).toEqual([]);
     const paths = commands.map((c) => c.path);
     expect(paths.length).toBeGreaterThan(20);

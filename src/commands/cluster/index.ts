@@ -1,46 +1,27 @@
 // `ownstack cluster …`: registers every verb and sub-group.
 import type { Command } from 'commander';
-import { examples, registerSubcommands, type Scope } from '../define.js';
-import { registerClusterList } from './list.js';
-import { registerClusterShow } from './show.js';
-import { registerClusterStatus } from './status.js';
-import { registerClusterCreate } from './create.js';
-import { registerClusterUpdate } from './update.js';
-import { registerClusterDestroy } from './destroy.js';
-import { registerClusterSwitch } from './switch.js';
-import { registerClusterExport } from './export.js';
-import { registerClusterApply } from './apply.js';
-import { registerClusterProxyConfig } from './proxy-config.js';
-import { registerClusterDeploy } from './deploy.js';
-import { registerClusterDeployStatus } from './deploy-status.js';
-import { registerClusterDeployAbort } from './deploy-abort.js';
-import { registerDomain } from './domain/index.js';
-import { registerVariant } from './variant/index.js';
-import { registerUpstream } from './upstream/index.js';
-import { registerMember } from './member/index.js';
+import { examples, type CommandEntry } from '../define.js';
 
-export function registerCluster(program: Command, scope: Scope = 'all'): void {
-  const cluster = program
-    .command('cluster')
-    .description('Load-balanced clusters: hostnames, variants, upstreams, members, cutover, deploys')
-    .addHelpText('after', examples('ownstack cluster list', 'ownstack cluster status api', 'ownstack cluster switch api --to=green'));
-  registerSubcommands(cluster, scope, [
-    { names: ['list', 'ls'], register: registerClusterList },
-    { names: ['show'], register: registerClusterShow },
-    { names: ['status'], register: registerClusterStatus },
-    { names: ['create'], register: registerClusterCreate },
-    { names: ['destroy'], register: registerClusterDestroy },
-    { names: ['update'], register: registerClusterUpdate },
-    { names: ['domain'], register: registerDomain },
-    { names: ['variant'], register: registerVariant },
-    { names: ['upstream'], register: registerUpstream },
-    { names: ['switch'], register: registerClusterSwitch },
-    { names: ['export'], register: registerClusterExport },
-    { names: ['apply'], register: registerClusterApply },
-    { names: ['member'], register: registerMember },
-    { names: ['deploy'], register: registerClusterDeploy },
-    { names: ['deploy:status'], register: registerClusterDeployStatus },
-    { names: ['deploy:abort'], register: registerClusterDeployAbort },
-    { names: ['proxy-config'], register: registerClusterProxyConfig },
-  ]);
+export const commands: readonly CommandEntry[] = [
+  { names: ['list', 'ls'], summary: 'List clusters', load: () => import('./list.js') },
+  { names: ['show'], summary: 'Show a cluster: edge, proxies, health settings, domains, variants, upstreams and members', usage: '<name>', load: () => import('./show.js') },
+  { names: ['status'], summary: 'Draw the live topology: proxies, hostnames, variants, upstreams with their share and health, edge records', usage: '<name>', load: () => import('./status.js') },
+  { names: ['create'], summary: 'Create a cluster: its edge, its proxy replicas and health-check settings', usage: '[options] <name>', load: () => import('./create.js') },
+  { names: ['destroy'], summary: 'Destroy a cluster (its proxy app stays unless --with-proxy); asks you to retype the name', usage: '[options] <name>', load: () => import('./destroy.js') },
+  { names: ['update'], summary: 'Change what create set that can change safely: health checks, proxy count, edge credentials', usage: '[options] <cluster>', load: () => import('./update.js') },
+  { names: ['domain'], summary: 'Hostnames the cluster fronts (one Caddyfile site and one CLUSTER_UPSTREAMS_<HOST> var each)', load: () => import('./domain/index.js') },
+  { names: ['variant'], summary: 'Variants: named groups of upstreams (blue, green, heroku…); weight 0 means standby', load: () => import('./variant/index.js') },
+  { names: ['upstream'], summary: "A variant's upstreams: an OwnStack app or an external scheme://host[:port] URL, per hostname", load: () => import('./upstream/index.js') },
+  { names: ['switch'], summary: 'Route every hostname of the cluster to one variant, atomically (blue/green cutover, rollback)', usage: '[options] <cluster>', load: () => import('./switch.js') },
+  { names: ['export'], summary: "Print the cluster's desired state as a file for `cluster apply` (YAML; JSON with --format=json or --json); secrets are left out", usage: '[options] <cluster>', load: () => import('./export.js') },
+  { names: ['apply'], summary: 'Make a cluster match a file (YAML or JSON, as `cluster export` writes it), creating it when missing: one transaction, one new generation', usage: '[options]', load: () => import('./apply.js') },
+  { names: ['member'], summary: 'Members (apps in the cluster): add, drain, undrain, weight, remove — the single-variant convenience', load: () => import('./member/index.js') },
+  { names: ['deploy'], summary: 'Deploy every app member of the cluster and wait for it: the plan, live progress, then the result (URL upstreams are skipped)', usage: '[options] <cluster>', load: () => import('./deploy.js') },
+  { names: ['deploy:status'], summary: 'Show a deploy job (members, steps, errors); with --wait, follow it to its end', usage: '[options] <cluster> [id]', load: () => import('./deploy-status.js') },
+  { names: ['deploy:abort'], summary: 'Stop a deploy safely: the current step finishes, drained members get traffic back (once healthy), the rest is skipped', usage: '[options] <cluster> [id]', load: () => import('./deploy-abort.js') },
+  { names: ['proxy-config'], summary: 'Print the rendered Caddyfile and proxy env vars (for a bring-your-own proxy)', usage: '[options] <cluster>', load: () => import('./proxy-config.js') },
+];
+
+export function define(cmd: Command): void {
+  cmd.addHelpText('after', examples('ownstack cluster list', 'ownstack cluster status api', 'ownstack cluster switch api --to=green'));
 }

@@ -1,7 +1,7 @@
 // `ownstack completion bash|zsh|fish|install` and the hidden `ownstack __complete <words…>` the
 // scripts call (cobra's protocol). Definitions only: the engine loads when a command runs.
 import { Argument, Option, type Command } from 'commander';
-import { completes, examples, lazyAction } from '../define.js';
+import { completes, examples, commandAction } from '../define.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -39,7 +39,7 @@ export function registerCompletion(program: Command): void {
       .command(shell)
       .description(SCRIPT_HELP[shell].description)
       .addHelpText('after', examples(...SCRIPT_HELP[shell].examples))
-      .action(lazyAction(async () => (await import('./script.run.js')).scriptCommand(shell)));
+      .action(commandAction(async () => (await import('./script.js')).scriptCommand(shell)));
   }
 
   completion
@@ -53,7 +53,7 @@ export function registerCompletion(program: Command): void {
         '\nDefault locations: bash ${XDG_DATA_HOME:-~/.local/share}/bash-completion/completions/ownstack,\n' +
         'zsh ${XDG_DATA_HOME:-~/.local/share}/zsh/site-functions/_ownstack, fish ${XDG_CONFIG_HOME:-~/.config}/fish/completions/ownstack.fish.\n',
     )
-    .action(lazyAction(() => import('./install.run.js')));
+    .action(commandAction(() => import('./install.js')));
 
   const complete = program
     .command(COMPLETE_COMMAND, { hidden: true })
@@ -61,7 +61,7 @@ export function registerCompletion(program: Command): void {
     .argument('[words...]', 'the command line after "ownstack", up to the cursor')
     .addHelpText('after', examples("ownstack __complete cluster switch api --to=", "ownstack __complete cluster status ''") + '\nPrints `value<TAB>description` lines, then `:<directive>` (cobra\'s protocol).\n')
     .helpOption(false)
-    .action(lazyAction(async () => (await import('./complete.run.js')).completeCommand(program)));
+    .action(commandAction(async () => (await import('./complete.js')).completeCommand(program)));
 
   // The words are data, not flags: `ownstack __complete cluster --profile` must not be parsed as
   // a --profile without value, nor `-V` print the version. Both the root and the hidden command

@@ -1,15 +1,125 @@
+// local start: in the background (idempotent: an already running server is fine), or with
+// --foreground in this process until SIGTERM / Ctrl-C, which is what a systemd unit runs.
 import type { Command } from 'commander';
-import { examples, lazyAction } from '../define.js';
+import * as z from 'zod';
+import { appendFileSync } from 'node:fs';
+import type { Context } from '../../context.js';
+import { type RawInput, examples } from '../define.js';
+import { integerSchema, parseInput } from '../../inputs/index.js';
+import { ConflictError, FailedError } from '../../errors.js';
+import { printJson } from '../../output/json.js';
+import { successLine } from '../../output/style.js';
+import { ensureRunning, findRunning, localPaths, requestedPort, serveHere, tildify, withStartLock, type ServerInfo } from '../../control-plane/launcher.js';
 
-export function registerLocalStart(local: Command): void {
-  local
-    .command('start')
-    .description('Start the local control plane: in the background (like the automatic start), or in this process with --foreground')
+export function define(cmd: Command): void {
+  cmd
     .option('--foreground', 'run in this process until SIGTERM or Ctrl-C (for systemd); the log goes to stderr and server.log')
     .option('--port <n>', 'port on 127.0.0.1 (default: OWNSTACK_LOCAL_PORT, else any free port)')
     .addHelpText(
       'after',
       examples('ownstack local start', 'ownstack local start --port=47100', 'OWNSTACK_HOME=/var/lib/ownstack ownstack local start --foreground', 'ownstack local start --json | jq -r .url'),
-    )
-    .action(lazyAction(() => import('./start.run.js')));
+    );
+}
+
+export const localStartInput = z.object({
+  foreground: z.boolean(),
+  port: integerSchema({ what: 'port', min: 0, max: 65535 }).optional(),
+});
+export type LocalStartOptions = z.output<typeof localStartInput>;
+
+/** What `local start` prints with --json. */
+export interface LocalStartResult extends ServerInfo {
+  /** False when it was already running. */
+  started: boolean;
+  foreground: boolean;
+  state_dir: string;
+  log: string;
+}
+
+export function parse(raw: RawInput): LocalStartOptions {
+  return parseInput(localStartInput, { foreground: Boolean(raw.opts.foreground), port: raw.opts.port }, { foreground: '--foreground', port: '--port' });
+}
+
+export async function run(o: LocalStartOptions, ctx: Context): Promise<LocalStartResult> {
+  const paths = localPaths(ctx.home);
+  const where = { state_dir: paths.dir, log: paths.log };
+  if (o.foreground) return { ...(await runForeground(o, ctx)), started: true, foreground: true, ...where };
+  const r = await ensureRunning({ home: ctx.home, env: ctx.env, clock: ctx.clock, port: o.port });
+  if (!r.started && o.port !== undefined && o.port !== 0 && o.port !== r.info.port) {
+    ctx.notice(`note: it already runs on port ${r.info.port}; to move it to port ${o.port}: ownstack local stop && ownstack local start --port=${o.port}`);
+  }
+  return { ...r.info, started: r.started, foreground: false, ...where };
+}
+
+const CLOSE_TIMEOUT_MS = 15_000;
+
+async function runForeground(o: LocalStartOptions, ctx: Context): Promise<ServerInfo> {
+  const paths = localPaths(ctx.home);
+  const port = requestedPort(ctx.env, o.port);
+  // The journal (stderr) gets every line, and server.log too, so `ownstack local logs` works.
+  const log = (line: string) => {
+    const stamped = `${new Date().toISOString()} ${line}`;
+    ctx.io.err(stamped);
+    try {
+      appendFileSync(paths.log, stamped + '\n', { mode: 0o600 });
+    } catch {
+      /* the log file is a convenience; stderr has the line */
+    }
+  };
+  const serving = await withStartLock(paths, ctx.clock, async () => {
+    const running = await findRunning(paths, ctx.clock);
+    if (running) {
+      throw new ConflictError(`the local control plane already runs on ${running.url} (pid ${running.pid})`, { hint: 'stop it first: `ownstack local stop`' });
+    }
+    return serveHere({ home: ctx.home, port, log });
+  });
+  const { info } = serving;
+  log(`ownstack control plane ${info.version} ready on ${info.url} (pid ${info.pid}, state ${paths.dir}, foreground)`);
+  ctx.notice(`Local control plane running on ${info.url} (state ${tildify(paths.dir)}); Ctrl-C or SIGTERM stops it`);
+
+  const why = await waitForStopSignal(ctx.signal);
+  log(`${why}: shutting down`);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      serving.close(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new FailedError(`the local control plane did not shut down within ${CLOSE_TIMEOUT_MS / 1000} s`)), CLOSE_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  log('stopped');
+  return info;
+}
+
+/** Resolves on Ctrl-C (the context's signal), SIGTERM or SIGHUP: what ends a foreground server. */
+function waitForStopSignal(signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (why: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
+      signal.removeEventListener('abort', onAbort);
+      resolve(why);
+    };
+    const onTerm = () => done('SIGTERM');
+    const onHup = () => done('SIGHUP');
+    const onAbort = () => done('SIGINT');
+    if (signal.aborted) return resolve('SIGINT');
+    process.once('SIGTERM', onTerm);
+    process.once('SIGHUP', onHup);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function render(r: LocalStartResult, ctx: Context): void {
+  if (ctx.globals.json) return printJson(ctx.io, r);
+  if (ctx.globals.quiet) return;
+  if (r.foreground) {
+    ctx.io.out(successLine(ctx.io, `Stopped the local control plane (was on ${r.url})`));
+    return;
+  }
+  const where = `pid ${r.pid}; state ${tildify(r.state_dir)}, log ${tildify(r.log)}; stop: ownstack local stop`;
+  ctx.io.out(successLine(ctx.io, r.started ? `Started the local control plane on ${r.url} (${where})` : `The local control plane is already running on ${r.url} (${where})`));
 }

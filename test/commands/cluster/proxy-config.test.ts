@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasAnsi, runOwnstack } from '../../helpers/cli.js';
 import { proxyConfig } from '../../../src/api/schemas.js';
-import { quoteEnvValue, renderEnvFile } from '../../../src/commands/cluster/proxy-config.run.js';
+import { quoteEnvValue, renderEnvFile } from '../../../src/commands/cluster/proxy-config.js';
 import { HttpResponse, contractHandlers, contractServer, http, sampleProxyConfig, url } from '../../fixtures/contract.js';
 
 const api = contractServer({ beforeAll, afterEach, afterAll });

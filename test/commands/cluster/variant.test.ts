@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasAnsi, runOwnstack } from '../../helpers/cli.js';
 import { plan as planSchema, variant } from '../../../src/api/schemas.js';
-import { parse as parseUpdate } from '../../../src/commands/cluster/variant/update.run.js';
+import { parse as parseUpdate } from '../../../src/commands/cluster/variant/update.js';
 import { UsageError } from '../../../src/errors.js';
 import { HttpResponse, apiError, contractHandlers, contractServer, http, sampleVariant, sampleVariantGreen, url } from '../../fixtures/contract.js';
 

@@ -1,13 +1,33 @@
+// cluster member drain: the proxy stops sending new connections to the member.
 import { Argument, type Command } from 'commander';
-import { completes, examples, lazyAction } from '../../define.js';
+import type { Context } from '../../../context.js';
+import { type RawInput, completes, examples } from '../../define.js';
+import type { ResponseOf } from '../../../api/routes.js';
+import { renderMutation } from '../../../output/plan.js';
+import { parseMemberRef, type MemberRef } from './ref.js';
 
-export function registerMemberDrain(member: Command): void {
-  member
-    .command('drain')
+export function define(cmd: Command): void {
+  cmd
     .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
     .addArgument(completes(new Argument('<app>', 'the member app'), 'member'))
-    .description('Stop new traffic to a member; existing connections finish (the proxy never serves zero routable members)')
     .option('--dry-run', 'show the plan without applying it')
-    .addHelpText('after', examples('ownstack cluster member drain api my-rails-app', 'ownstack cluster member drain api my-rails-app --dry-run'))
-    .action(lazyAction(() => import('./drain.run.js')));
+    .addHelpText('after', examples('ownstack cluster member drain api my-rails-app', 'ownstack cluster member drain api my-rails-app --dry-run'));
+}
+
+export interface MemberDrainOptions extends MemberRef {
+  dryRun: boolean;
+}
+
+export function parse(raw: RawInput): MemberDrainOptions {
+  return { ...parseMemberRef(raw), dryRun: raw.opts.dryRun === true };
+}
+
+export async function run(o: MemberDrainOptions, ctx: Context): Promise<ResponseOf<'memberDrain'>> {
+  const api = await ctx.api();
+  return api.call('memberDrain', { params: { cluster: o.cluster, app: o.app }, body: { dry_run: o.dryRun } });
+}
+
+export function render(response: ResponseOf<'memberDrain'>, ctx: Context, o: MemberDrainOptions): void {
+  const m = response.result;
+  renderMutation(ctx, response, `Draining ${m.app} in cluster ${m.cluster}: no new connections, existing ones finish (undo: ownstack cluster member undrain ${m.cluster} ${m.app})`, o.dryRun);
 }

@@ -1,14 +1,41 @@
+// cluster member weight: PUT the new weight after checking it is 0..1000.
 import { Argument, type Command } from 'commander';
-import { completes, examples, lazyAction } from '../../define.js';
+import type { Context } from '../../../context.js';
+import { type RawInput, completes, examples } from '../../define.js';
+import type { ResponseOf } from '../../../api/routes.js';
+import { memberWeightRequest } from '../../../api/requests.js';
+import { parseInput } from '../../../inputs/index.js';
+import { renderMutation } from '../../../output/plan.js';
+import { parseMemberRef, type MemberRef } from './ref.js';
 
-export function registerMemberWeight(member: Command): void {
-  member
-    .command('weight')
+export function define(cmd: Command): void {
+  cmd
     .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
     .addArgument(completes(new Argument('<app>', 'the member app'), 'member'))
     .argument('<weight>', 'relative weight from 0 (no traffic) to 1000')
-    .description("Set a member's weight (0 = no traffic unless it is the only thing left)")
     .option('--dry-run', 'show the plan without applying it')
-    .addHelpText('after', examples('ownstack cluster member weight api my-rails-app 50', 'ownstack cluster member weight api my-rails-app 0 --dry-run'))
-    .action(lazyAction(() => import('./weight.run.js')));
+    .addHelpText('after', examples('ownstack cluster member weight api my-rails-app 50', 'ownstack cluster member weight api my-rails-app 0 --dry-run'));
+}
+
+export interface MemberWeightOptions extends MemberRef {
+  weight: number;
+  dryRun: boolean;
+}
+
+export function parse(raw: RawInput): MemberWeightOptions {
+  const ref = parseMemberRef(raw);
+  const dryRun = raw.opts.dryRun === true;
+  const body = parseInput(memberWeightRequest, { weight: raw.args[2], dry_run: dryRun }, { weight: '<weight>' });
+  return { ...ref, weight: body.weight, dryRun };
+}
+
+export async function run(o: MemberWeightOptions, ctx: Context): Promise<ResponseOf<'memberWeight'>> {
+  const api = await ctx.api();
+  return api.call('memberWeight', { params: { cluster: o.cluster, app: o.app }, body: { weight: o.weight, dry_run: o.dryRun } });
+}
+
+export function render(response: ResponseOf<'memberWeight'>, ctx: Context, o: MemberWeightOptions): void {
+  const m = response.result;
+  const note = m.weight === 0 ? ' (no traffic unless it is the only member left)' : '';
+  renderMutation(ctx, response, `Set the weight of ${m.app} in cluster ${m.cluster} to ${m.weight}${note}`, o.dryRun);
 }

@@ -1,15 +1,47 @@
+// cluster upstream remove: confirm by retyping the id (unless --yes or --dry-run), then DELETE.
 import { Argument, type Command } from 'commander';
-import { completes, examples, lazyAction } from '../../define.js';
+import type { Context } from '../../../context.js';
+import { type RawInput, completes, examples } from '../../define.js';
+import type { ResponseOf } from '../../../api/routes.js';
+import { clusterRefSchema, idSchema, parseInput } from '../../../inputs/index.js';
+import { runConfirmedRemove } from '../../confirm.js';
+import { renderMutation } from '../../../output/plan.js';
+import { describeUpstream } from './describe.js';
 
-export function registerUpstreamRemove(upstream: Command): void {
-  upstream
-    .command('remove')
-    .alias('rm')
+export function define(cmd: Command): void {
+  cmd
     .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
     .addArgument(completes(new Argument('<upstream-id>', 'the upstream id (see `ownstack cluster upstream list`)'), 'upstream'))
-    .description('Remove an upstream (asks you to retype its id unless --yes)')
     .option('--dry-run', 'show the plan without applying it')
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
-    .addHelpText('after', examples('ownstack cluster upstream remove api 32', 'ownstack cluster upstream remove api 32 --dry-run', 'ownstack cluster upstream remove api 32 --yes'))
-    .action(lazyAction(() => import('./remove.run.js')));
+    .addHelpText('after', examples('ownstack cluster upstream remove api 32', 'ownstack cluster upstream remove api 32 --dry-run', 'ownstack cluster upstream remove api 32 --yes'));
+}
+
+export interface UpstreamRemoveOptions {
+  cluster: string;
+  id: number;
+  dryRun: boolean;
+  yes: boolean;
+}
+
+export function parse(raw: RawInput): UpstreamRemoveOptions {
+  return {
+    cluster: parseInput(clusterRefSchema, raw.args[0], { '': '<cluster>' }),
+    id: parseInput(idSchema, raw.args[1], { '': '<upstream-id>' }),
+    dryRun: raw.opts.dryRun === true,
+    yes: raw.opts.yes === true,
+  };
+}
+
+export async function run(o: UpstreamRemoveOptions, ctx: Context): Promise<ResponseOf<'upstreamRemove'>> {
+  return runConfirmedRemove(ctx, 'upstreamRemove', { cluster: o.cluster, id: o.id }, o, {
+    what: `remove upstream ${o.id} from cluster ${o.cluster}`,
+    expected: String(o.id),
+    noun: 'id',
+  });
+}
+
+export function render(response: ResponseOf<'upstreamRemove'>, ctx: Context, o: UpstreamRemoveOptions): void {
+  const u = response.result;
+  renderMutation(ctx, response, `Removed upstream ${u.id} from cluster ${u.cluster}: ${describeUpstream(u)}`, o.dryRun);
 }
