@@ -249,7 +249,7 @@ function stopControlPlane(home, env) {
   } catch {
     pid = undefined;
   }
-  spawnSync(BIN, ['local', 'stop'], { env, stdio: 'ignore', timeout: 30_000 });
+  spawnSync(BIN, ['local', 'stop', '--proxies'], { env, stdio: 'ignore', timeout: 30_000 });
   if (!Number.isInteger(pid)) return;
   const alive = () => {
     try {

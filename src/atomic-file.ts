@@ -1,6 +1,7 @@
 // One way to replace a file: temp file in the same folder + rename, so a reader (or a process
 // killed mid-write) sees the old content or the new, never half of it.
 import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -18,7 +19,7 @@ export interface AtomicWriteOptions {
 /** Replaces `path` with `data` atomically; creates missing parent folders 0700. */
 export async function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = tempPathFor(path);
   const handle = await open(tmp, 'w', opts.mode ?? 0o644);
   try {
     await handle.writeFile(data);
@@ -32,4 +33,36 @@ export async function writeFileAtomic(path: string, data: string, opts: AtomicWr
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * writeFileAtomic for the CLI's synchronous paths (profiles, the completion cache). The mode is
+ * set on the open file, so a umask cannot widen or narrow it.
+ */
+export function writeFileAtomicSync(path: string, data: string, opts: AtomicWriteOptions = {}): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = tempPathFor(path);
+  const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
+  try {
+    fchmodSync(fd, opts.mode ?? 0o644);
+    writeSync(fd, data);
+    if (opts.durable) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone.
+    }
+    throw err;
+  }
+}
+
+/** A temp name beside `path` no other writer (another process or an earlier call) picks. */
+function tempPathFor(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }

@@ -23,6 +23,7 @@ import { CommandEngine } from './command-engine.js';
 import { RefusedError, type Engine } from './engine.js';
 import { ControlPlaneLink, LinkError, type ServerLocator } from './link.js';
 import { AgentState } from './state.js';
+import { backoffCeiling } from '../retry.js';
 
 export interface AgentOptions {
   cluster: string;
@@ -90,7 +91,7 @@ function watchFile(file: string, onChange: () => void): { close(): void } | null
 
 /** Backoff with jitter: min·2^attempt capped, ±25 %. */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+  const base = backoffCeiling(attempt, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   return Math.round(base * (0.75 + random() * 0.5));
 }
 

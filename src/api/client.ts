@@ -7,6 +7,7 @@ import { nodeHttpTransport, type Transport, type WireResponse } from './transpor
 import { routes, fillPath, type RouteName, type ResponseOf } from './routes.js';
 import { errorBody } from './schemas.js';
 import { CliError, FailedError, TimeoutError, AuthError, errorFromApi } from '../errors.js';
+import { backoffCeiling, retryAfterMs } from '../retry.js';
 
 export interface Clock {
   now(): number;
@@ -69,15 +70,7 @@ export const RETRY = { attempts: 5, baseMs: 200, capMs: 4000, deadlineMs: 15_000
 
 /** Full-jitter exponential backoff: uniform in [0, min(cap, base * 2^attempt)]. */
 export function backoffDelay(attempt: number, random: () => number, base: number = RETRY.baseMs, cap: number = RETRY.capMs): number {
-  return Math.round(random() * Math.min(cap, base * 2 ** attempt));
-}
-
-/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
-export function retryAfterMs(header: string | null, now: number): number | null {
-  if (!header) return null;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const t = Date.parse(header);
-  return Number.isNaN(t) ? null : Math.max(0, t - now);
+  return Math.round(random() * backoffCeiling(attempt, base, cap));
 }
 
 export class ApiClient {

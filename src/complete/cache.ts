@@ -1,7 +1,8 @@
 // A short-lived on-disk cache of control-plane answers for completion, so repeated Tabs are
 // instant: $OWNSTACK_HOME/cache/completion-<profile>-<key>.json, folder 0700, files 0600.
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '../atomic-file.js';
 
 export interface CacheEntry {
   /** The API URL the answer came from: an entry for another URL is a miss. */
@@ -37,10 +38,7 @@ export function writeCache(path: string, entry: CacheEntry): void {
     const dir = join(path, '..');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, path);
+    writeFileAtomicSync(path, JSON.stringify(entry), { mode: 0o600 });
   } catch {
     // A read-only or full disk must not break completion.
   }

@@ -1,7 +1,8 @@
 // OwnStack's KEY=VALUE files under OWNSTACK_HOME: folder 0700, files 0600, atomic writes.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '../atomic-file.js';
 
 /** The state folder: OWNSTACK_HOME or ~/.ownstack. */
 export function ownstackHome(env: NodeJS.ProcessEnv): string {
@@ -49,10 +50,7 @@ export function readKeyValueFile(path: string): Record<string, string> | null {
 
 /** Writes a file 0600 atomically (temp file + rename) so a crash never leaves half a token. */
 export function writePrivateFile(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, content, { mode: 0o600 });
 }
 
 export { existsSync, readdirSync, rmSync, join };

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnvHttpProxyAgent } from 'undici';
-import { ApiClient, backoffDelay, RETRY, retryAfterMs } from '../../src/api/client.js';
+import { ApiClient, backoffDelay, RETRY } from '../../src/api/client.js';
+import { retryAfterMs } from '../../src/retry.js';
 import { createDispatcher, fetchTransport } from '../../src/api/transport.js';
 import { runCli } from '../../src/cli.js';
 import { createIO } from '../../src/output/io.js';
@@ -53,8 +54,9 @@ describe('backoff helpers', () => {
     expect(retryAfterMs('0', now)).toBe(0);
     expect(retryAfterMs('Thu, 15 Jan 2026 10:00:05 GMT', now)).toBe(5000);
     expect(retryAfterMs('Thu, 15 Jan 2026 09:00:00 GMT', now)).toBe(0);
-    expect(retryAfterMs('soon', now)).toBeNull();
-    expect(retryAfterMs(null, now)).toBeNull();
+    expect(retryAfterMs('1.5', now)).toBe(1500);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
   });
 });
 
