@@ -197,7 +197,7 @@ function instructionRatios(commands, env) {
 
 // ---------- import costs (--imports) ----------
 
-const PACKAGES = ['commander', 'chalk', 'cli-table3', 'zod', 'ora', 'conf', 'execa', 'undici'];
+const PACKAGES = ['commander', 'chalk', 'cli-table3', 'zod', 'ora', 'execa', 'undici'];
 
 /** What importing each runtime dependency costs on its own, unbundled, against an empty ESM run. */
 function importCosts(runs, env) {

@@ -9,7 +9,7 @@ import type { ResponseOf } from '../../../api/routes.js';
 import { clusterRefSchema, parseInput } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { renderMutation } from '../../../output/plan.js';
-import { describeUpstream } from './describe.js';
+import { upstreamSummary } from './describe.js';
 
 export function define(cmd: Command): void {
   cmd
@@ -84,5 +84,5 @@ export async function run(o: UpstreamAddOptions, ctx: Context): Promise<Response
 
 export function render(response: ResponseOf<'upstreamAdd'>, ctx: Context, o: UpstreamAddOptions): void {
   const u = response.result;
-  renderMutation(ctx, response, `Added upstream ${u.id} to cluster ${u.cluster}: ${describeUpstream(u)}`, o.request.dry_run);
+  renderMutation(ctx, response, `Added upstream ${u.id} to cluster ${u.cluster}: ${upstreamSummary(u)}`, o.request.dry_run);
 }

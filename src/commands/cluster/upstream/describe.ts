@@ -9,7 +9,7 @@ export function upstreamTarget(u: Upstream): string {
 }
 
 /** The one-line summary of an upstream, for the add and remove messages. */
-export function describeUpstream(u: Upstream): string {
+export function upstreamSummary(u: Upstream): string {
   return `${upstreamTarget(u)} for ${u.hostname ?? 'every hostname'} in variant ${u.variant} (weight ${u.weight})`;
 }
 

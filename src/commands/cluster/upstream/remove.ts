@@ -6,7 +6,7 @@ import type { ResponseOf } from '../../../api/routes.js';
 import { clusterRefSchema, idSchema, parseInput } from '../../../inputs/index.js';
 import { runConfirmedRemove } from '../../confirm.js';
 import { renderMutation } from '../../../output/plan.js';
-import { describeUpstream } from './describe.js';
+import { upstreamSummary } from './describe.js';
 
 export function define(cmd: Command): void {
   cmd
@@ -43,5 +43,5 @@ export async function run(o: UpstreamRemoveOptions, ctx: Context): Promise<Respo
 
 export function render(response: ResponseOf<'upstreamRemove'>, ctx: Context, o: UpstreamRemoveOptions): void {
   const u = response.result;
-  renderMutation(ctx, response, `Removed upstream ${u.id} from cluster ${u.cluster}: ${describeUpstream(u)}`, o.dryRun);
+  renderMutation(ctx, response, `Removed upstream ${u.id} from cluster ${u.cluster}: ${upstreamSummary(u)}`, o.dryRun);
 }
