@@ -1,6 +1,6 @@
 // One way to replace a file: temp file in the same folder + rename, so a reader (or a process
 // killed mid-write) sees the old content or the new, never half of it.
-import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -15,10 +15,18 @@ export interface AtomicWriteOptions {
   durable?: boolean;
 }
 
+let written = 0;
+
+/** A temp name next to `path`, unique across processes (pid) and within one (counter). */
+function tempName(path: string): string {
+  written += 1;
+  return `${path}.tmp-${process.pid}-${written}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 /** Replaces `path` with `data` atomically; creates missing parent folders 0700. */
 export async function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = tempName(path);
   const handle = await open(tmp, 'w', opts.mode ?? 0o644);
   try {
     await handle.writeFile(data);
@@ -30,6 +38,24 @@ export async function writeFileAtomic(path: string, data: string, opts: AtomicWr
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * writeFileAtomic for the synchronous callers (small state files written on a command's path).
+ * The mode is set exactly, whatever the umask; no fsync.
+ */
+export function writeFileAtomicSync(path: string, data: string, opts: { mode?: number } = {}): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const mode = opts.mode ?? 0o644;
+  const tmp = tempName(path);
+  try {
+    writeFileSync(tmp, data, { mode });
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { integerSchema, parseInput } from '../../inputs/index.js';
 import { printJson, printJsonLine } from '../../output/json.js';
-import { localPaths, tildify } from '../../control-plane/launcher.js';
+import { localPaths, tildify } from '../../local/files.js';
 
 export const localLogsInput = z.object({
   lines: integerSchema({ what: 'line count', min: 0, max: 1_000_000 }),

@@ -4,7 +4,7 @@ import type { Context } from '../../context.js';
 import type { RawInput } from '../define.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
-import { STOP_GRACE_MS, stopLocalControlPlane, type StopResult } from '../../control-plane/launcher.js';
+import { STOP_GRACE_MS, stopLocalControlPlane, type StopResult } from '../../local/stop.js';
 
 export interface LocalStopOptions {
   proxies: boolean;
