@@ -1,6 +1,5 @@
 // One way to replace a file: temp file in the same folder + rename, so a reader (or a process
 // killed mid-write) sees the old content or the new, never half of it.
-import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -16,10 +15,18 @@ export interface AtomicWriteOptions {
   durable?: boolean;
 }
 
+let written = 0;
+
+/** A temp name next to `path`, unique across processes (pid) and within one (counter). */
+function tempName(path: string): string {
+  written += 1;
+  return `${path}.tmp-${process.pid}-${written}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 /** Replaces `path` with `data` atomically; creates missing parent folders 0700. */
 export async function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = tempPathFor(path);
+  const tmp = tempName(path);
   const handle = await open(tmp, 'w', opts.mode ?? 0o644);
   try {
     await handle.writeFile(data);
@@ -41,7 +48,7 @@ export async function writeFileAtomic(path: string, data: string, opts: AtomicWr
  */
 export function writeFileAtomicSync(path: string, data: string, opts: AtomicWriteOptions = {}): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = tempPathFor(path);
+  const tmp = tempName(path);
   const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
   try {
     fchmodSync(fd, opts.mode ?? 0o644);
@@ -60,9 +67,4 @@ export function writeFileAtomicSync(path: string, data: string, opts: AtomicWrit
     }
     throw err;
   }
-}
-
-/** A temp name beside `path` no other writer (another process or an earlier call) picks. */
-function tempPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }

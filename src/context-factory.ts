@@ -1,8 +1,8 @@
 // Builds the real Context for one invocation. Heavy pieces (the API client and its transport, the
-// local control plane launcher) are imported only when a command asks for the API.
+// local control plane's starter) are imported only when a command asks for the API.
 import type { Context, ContextFactory, Globals, Prompt } from './context.js';
-import { systemClock } from './context.js';
-import type { ApiClient, ClientOptions, Clock } from './api/client.js';
+import type { ApiClient, ClientOptions } from './api/client.js';
+import { systemClock, type Clock } from './clock.js';
 import type { IO } from './output/io.js';
 import { ownstackHome } from './config/files.js';
 import { ProfileStore, resolveProfile, type ResolvedProfile } from './config/profiles.js';
@@ -61,7 +61,7 @@ async function defaultClient(profile: ResolvedProfile, ctx: Context): Promise<Ap
         hint: `set OWNSTACK_API_URL (or --api-url) to the control plane the token is for, or a profile with \`ownstack login --profile <name> --api-url <url>\`; unset ${profile.source.token} to use the local control plane`,
       });
     }
-    const { ensureLocalControlPlane } = await import('./control-plane/launcher.js');
+    const { ensureLocalControlPlane } = await import('./local/start.js');
     const local = await ensureLocalControlPlane({ home: ctx.home, env: ctx.env, notice: ctx.notice, clock: ctx.clock });
     apiUrl = local.url;
     token = local.token;

@@ -1,6 +1,7 @@
 // What a command may use. Built once per invocation; tests build their own (fake IO, msw, clock).
 import type { IO } from './output/io.js';
-import type { ApiClient, Clock } from './api/client.js';
+import type { ApiClient } from './api/client.js';
+import type { Clock } from './clock.js';
 import type { ResolvedProfile } from './config/profiles.js';
 
 /** Global flags, already parsed. */
@@ -42,21 +43,3 @@ export interface Context {
 }
 
 export type ContextFactory = (globals: Globals) => Context;
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};

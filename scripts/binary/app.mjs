@@ -1,6 +1,6 @@
 // The application inside the standalone binary, bundled to one CommonJS file (asset app.cjs)
 // and run by loader.cjs. The same code as bin/ownstack: src/main.ts for the CLI, and
-// src/control-plane/main.ts when the launcher starts the local control plane as
+// src/control-plane/main.ts when the CLI (src/local/start.ts) starts the local control plane as
 // `<binary> <…/dist/control-plane.js> --home … --port …` (process.execPath is the binary).
 //
 // At build time the same bundle runs once in "warm-up" mode (globalThis.__ownstackWarmup, see

@@ -48,7 +48,7 @@ if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
     for (const key of JSON.parse(sea.getAsset('assets.json', 'utf8'))) if (key.startsWith('completions/')) unpack(dir, key, 0o644);
-    // The launcher runs dist/control-plane.js with process.execPath, i.e. this binary, which
+    // src/local/start.ts runs dist/control-plane.js with process.execPath, i.e. this binary, which
     // recognises the path (see app.mjs) and runs its embedded control plane; the file is never read.
     const stub = path.join(dir, 'dist', 'control-plane.js');
     if (!fs.existsSync(stub)) {

@@ -6,13 +6,9 @@ import type { z } from 'zod';
 import { nodeHttpTransport, type Transport, type WireResponse } from './transport.js';
 import { routes, fillPath, type RouteName, type ResponseOf } from './routes.js';
 import { errorBody } from './schemas.js';
+import type { Clock } from '../clock.js';
 import { CliError, FailedError, TimeoutError, AuthError, errorFromApi } from '../errors.js';
 import { backoffCeiling, retryAfterMs } from '../retry.js';
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
 
 export interface ClientOptions {
   baseUrl: string;

@@ -2,15 +2,14 @@
 // ApiClient.stream, parsed and validated with the contract's deployEvent schema. A dropped
 // connection is resumed with after=<last seq> (bounded retries with backoff), so no event is lost
 // or repeated; the stream ends with the job's `result` event.
-import { deployEvent, type Deploy, type DeployEvent } from './schemas.js';
-import { backoffDelay, type ApiClient, type Clock } from './client.js';
+import { deployEvent, FINISHED_STATES, type Deploy, type DeployEvent } from './schemas.js';
+import { backoffDelay, type ApiClient } from './client.js';
+import type { Clock } from '../clock.js';
 import { AuthError, FailedError, NotFoundError, UsageError } from '../errors.js';
 
-/** States after which a job never changes. */
-export const FINISHED: readonly Deploy['state'][] = ['succeeded', 'failed', 'aborted', 'interrupted'];
-
+/** Whether a job in `state` is over (it never changes again). */
 export function isFinished(state: Deploy['state']): boolean {
-  return FINISHED.includes(state);
+  return FINISHED_STATES.includes(state);
 }
 
 /** One server-sent event as it appeared on the wire. */

@@ -286,6 +286,9 @@ export const deploy = z
   .meta({ id: 'Deploy' });
 export type Deploy = z.infer<typeof deploy>;
 
+/** States after which a deploy job never changes again. */
+export const FINISHED_STATES: readonly Deploy['state'][] = ['succeeded', 'failed', 'aborted', 'interrupted'];
+
 export const deployEvent = z
   .object({
     seq: z.number().int(),
@@ -309,6 +312,7 @@ export type SwitchResult = z.infer<typeof switchResult>;
 export const health = z
   .object({ ok: z.literal(true), service: z.literal('ownstack-control-plane'), version: z.string(), pid: z.number().int() })
   .meta({ id: 'Health' });
+export type Health = z.infer<typeof health>;
 
 // list wrappers
 export const clusterList = z.object({ clusters: z.array(cluster) }).meta({ id: 'ClusterList' });

@@ -5,7 +5,8 @@
 // set) and hand-checked JSON keep it cheap (no fetch, no zod). The local control plane is never
 // started from here.
 import { ProfileStore, resolveProfile, LOCAL_PROFILE } from '../config/profiles.js';
-import { isAlive, localPaths, readServerInfo, readToken } from '../control-plane/launcher.js';
+import { localPaths, readServerInfo, readToken } from '../local/files.js';
+import { isAlive } from '../process.js';
 import { cachePath, readCache, writeCache } from './cache.js';
 import { defaultTransport } from '../api/transport.js';
 import type { LiveRequest } from './engine.js';

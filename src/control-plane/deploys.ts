@@ -2,6 +2,7 @@
 // Without a runner a job is created `queued` and stays queued; nothing pretends it ran.
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
+import { FINISHED_STATES } from '../api/schemas.js';
 import type * as s from '../api/schemas.js';
 import { conflict, invalid, notFound } from './http-error.js';
 import type { Outcome } from './service.js';
@@ -10,9 +11,6 @@ import { now, parseList, type ClusterRow, type Store } from './store.js';
 type DeployState = s.Deploy['state'];
 type MemberStep = s.Deploy['members'][number]['step'];
 type EventType = s.DeployEvent['type'];
-
-/** States after which a job never changes again. */
-export const FINISHED_STATES: readonly DeployState[] = ['succeeded', 'failed', 'aborted', 'interrupted'];
 
 /**
  * Runs deploy jobs. The control plane calls start() after a job was committed `queued`, and

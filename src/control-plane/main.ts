@@ -1,12 +1,15 @@
 // The local control plane's process entry (dist/control-plane.js), started in the background by
-// the launcher with stdout/stderr appended to $OWNSTACK_HOME/local/server.log, or by hand:
+// the CLI (src/local/start.ts) with stdout/stderr appended to $OWNSTACK_HOME/local/server.log, or by hand:
 //   node dist/control-plane.js --home ~/.ownstack [--port 0] [--foreground]
 // This is the server process's main, so (like src/main.ts for the CLI) it may call process.exit.
 import { parseArgs } from 'node:util';
 import { ownstackHome } from '../config/files.js';
 import { exitCodeOf } from '../errors.js';
-import { systemClock } from '../context.js';
-import { findRunning, localPaths, requestedPort, serveHere, type Serving } from './launcher.js';
+import { systemClock } from '../clock.js';
+import { localPaths } from '../local/files.js';
+import { findRunning } from '../local/find.js';
+import { requestedPort } from '../local/start.js';
+import { serveHere, type Serving } from './compose.js';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
     serving = await serveHere({ home, port, log });
   } catch (err) {
     log(`failed to start: ${(err as Error).message}`);
-    // The CLI's exit codes (5: the port is taken), so the launcher can report the same kind of error.
+    // The CLI's exit codes (5: the port is taken), so the CLI that started it can report the same kind of error.
     process.exit(exitCodeOf(err));
   }
   log(`ownstack control plane ${serving.info.version} ready on ${serving.info.url} (pid ${process.pid}, state ${paths.dir}${values.foreground ? ', foreground' : ''})`);

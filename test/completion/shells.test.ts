@@ -1,7 +1,7 @@
 // The real thing: each completion script loaded in its real shell (bash, zsh, fish), asked for
 // the candidates at several cursor positions, against the BUILT CLI (`npm run build` first) and
-// a real local control plane running in this process (server.json written by the launcher's
-// serveHere, exactly as `ownstack local start` does). Also: an unreachable control plane, the
+// a real local control plane running in this process (server.json written by the composition
+// root's serveHere, exactly as `ownstack local start` does). Also: an unreachable control plane, the
 // on-disk cache, what the static path loads, and timings (printed, not asserted).
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localPaths, serveHere, stopLocalProxies, type Serving } from '../../src/control-plane/launcher.js';
+import { serveHere, type Serving } from '../../src/control-plane/compose.js';
+import { localPaths } from '../../src/local/files.js';
+import { stopLocalProxies } from '../../src/local/stop.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'ownstack');
@@ -377,7 +379,8 @@ describe('what completion loads', () => {
     /^\/\/ (?:\S*\/)?node_modules\/(zod|undici|chalk|cli-table3|ora|conf|execa|better-sqlite3)\//m,
     /^\/\/ src\/(api|inputs|proxy|edge)\//m,
     /^\/\/ src\/output\/(?!io\.ts)/m,
-    /^\/\/ src\/control-plane\/(?!launcher\.ts)/m,
+    /^\/\/ src\/control-plane\//m,
+    /^\/\/ src\/local\/(?!files\.ts)/m,
   ];
 
   it('the static path (commands, flags) loads no API, validation or rendering code, and no live code', async () => {

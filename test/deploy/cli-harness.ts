@@ -3,7 +3,8 @@
 // the contract's snapshot + server-sent events.
 import { Readable } from 'node:stream';
 import { http, HttpResponse } from 'msw';
-import { ApiClient, type Clock } from '../../src/api/client.js';
+import { ApiClient } from '../../src/api/client.js';
+import type { Clock } from '../../src/clock.js';
 import type { Deploy, DeployEvent } from '../../src/api/schemas.js';
 import { runCli } from '../../src/cli.js';
 import { createIO } from '../../src/output/io.js';

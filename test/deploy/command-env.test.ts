@@ -12,7 +12,7 @@ import { createExec, LineSplitter, MAX_LINE_BYTES } from '../../src/control-plan
 import { createDeployRunner } from '../../src/control-plane/deploy-runner.js';
 import { proxyCommandEnv } from '../../src/agent/command-engine.js';
 import { AgentState } from '../../src/agent/state.js';
-import { systemClock } from '../../src/context.js';
+import { systemClock } from '../../src/clock.js';
 import { removeHome, startTestServer } from '../control-plane/helpers.js';
 
 /** What a control plane's environment typically holds besides PATH and HOME. */

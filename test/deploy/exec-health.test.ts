@@ -2,8 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
-import type { Clock } from '../../src/api/client.js';
-import { systemClock } from '../../src/context.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { createExec, describeExit } from '../../src/control-plane/deploy-exec.js';
 import { waitHealthy, type ProbeFn } from '../../src/control-plane/deploy-health.js';
 import { probeHttp } from '../../src/proxy/probe.js';

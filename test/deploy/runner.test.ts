@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Clock } from '../../src/api/client.js';
+import type { Clock } from '../../src/clock.js';
 import type { DeployEvent } from '../../src/api/schemas.js';
 import { deploy as deploySchema } from '../../src/api/schemas.js';
 import type { ExecFn, ExecRequest, ExecResult } from '../../src/control-plane/deploy-exec.js';

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli.js';
 import { createIO } from '../../src/output/io.js';
-import { ApiClient, type Clock } from '../../src/api/client.js';
+import { ApiClient } from '../../src/api/client.js';
+import type { Clock } from '../../src/clock.js';
 import type { Prompt } from '../../src/context.js';
 import { UsageError } from '../../src/errors.js';
 

@@ -7,7 +7,9 @@ import { createServer, request, type Agent, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { AgentRuntime } from '../../src/control-plane/agent-runtime.js';
-import { agentCommand, localPaths, stopLocalProxies } from '../../src/control-plane/launcher.js';
+import { agentCommand } from '../../src/control-plane/compose.js';
+import { localPaths } from '../../src/local/files.js';
+import { stopLocalProxies } from '../../src/local/stop.js';
 import { LocalAgents } from '../../src/control-plane/local-agents.js';
 import type { ControlPlaneOptions } from '../../src/control-plane/server.js';
 import { startTestServer, tempHome, type TestServer } from '../control-plane/helpers.js';
@@ -62,7 +64,7 @@ export async function startProxyServer(opts: {
       }),
     });
   const server = (await startTestServer({ home, runtime, proxyPortBase: opts.portBase, edgeIntervalMs: opts.edgeIntervalMs ?? 0, ...opts.extra })) as ProxyTestServer;
-  // The local agents find their control plane through server.json, as they do under the launcher.
+  // The local agents find their control plane through server.json, as they do when the CLI starts it.
   const announce = () => writeFileSync(paths.serverJson, `${JSON.stringify({ pid: process.pid, url: server.cp.url, port: server.cp.port })}\n`, { mode: 0o600 });
   announce();
   server.runtimeLogs = runtimeLogs;

@@ -6,7 +6,7 @@ import type { Context } from '../../context.js';
 import { type RawInput, examples } from '../define.js';
 import { integerSchema, parseInput } from '../../inputs/index.js';
 import { printJson, printJsonLine } from '../../output/json.js';
-import { localPaths, tildify } from '../../control-plane/launcher.js';
+import { localPaths, tildify } from '../../local/files.js';
 
 export function define(cmd: Command): void {
   cmd

@@ -9,7 +9,10 @@ import { integerSchema, parseInput } from '../../inputs/index.js';
 import { ConflictError, FailedError } from '../../errors.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
-import { ensureRunning, findRunning, localPaths, requestedPort, serveHere, tildify, withStartLock, type ServerInfo } from '../../control-plane/launcher.js';
+import { localPaths, tildify, type ServerInfo } from '../../local/files.js';
+import { findRunning } from '../../local/find.js';
+import { withStartLock } from '../../local/lock.js';
+import { ensureRunning, requestedPort } from '../../local/start.js';
 
 export function define(cmd: Command): void {
   cmd
@@ -71,6 +74,7 @@ async function runForeground(o: LocalStartOptions, ctx: Context): Promise<Server
     if (running) {
       throw new ConflictError(`the local control plane already runs on ${running.url} (pid ${running.pid})`, { hint: 'stop it first: `ownstack local stop`' });
     }
+    const { serveHere } = await import('../../control-plane/compose.js');
     return serveHere({ home: ctx.home, port, log });
   });
   const { info } = serving;

@@ -6,7 +6,8 @@ import { ApiClient } from '../../api/client.js';
 import { printJson } from '../../output/json.js';
 import { renderKeyValues } from '../../output/table.js';
 import { paint, symbols } from '../../output/style.js';
-import { findRunning, localPaths, readToken, tildify } from '../../control-plane/launcher.js';
+import { localPaths, readToken, tildify } from '../../local/files.js';
+import { findRunning } from '../../local/find.js';
 
 export function define(cmd: Command): void {
   cmd

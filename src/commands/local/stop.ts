@@ -5,7 +5,7 @@ import type { Context } from '../../context.js';
 import { type RawInput, examples } from '../define.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
-import { STOP_GRACE_MS, stopLocalControlPlane, type StopResult } from '../../control-plane/launcher.js';
+import { STOP_GRACE_MS, stopLocalControlPlane, type StopResult } from '../../local/stop.js';
 
 export function define(cmd: Command): void {
   cmd

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { knownRunning, localPaths, writeServerInfo } from '../../src/control-plane/launcher.js';
+import { localPaths, writeServerInfo } from '../../src/local/files.js';
+import { knownRunning } from '../../src/local/find.js';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -21,7 +22,7 @@ function home(): string {
   return d;
 }
 
-/** A process whose command line looks like the launcher's: node -e <idle> <script> --home <home>. */
+/** A process whose command line looks like the one the CLI starts: node -e <idle> <script> --home <home>. */
 async function lookalike(script: string, forHome: string): Promise<number> {
   const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', script, '--home', forHome], { stdio: 'ignore' });
   children.push(c);
