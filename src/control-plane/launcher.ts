@@ -485,19 +485,19 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   ensurePrivateDir(paths.home);
   ensurePrivateDir(paths.dir);
   const { startControlPlane, allowedHostsFromEnv } = await import('./server.js');
-  const { DEFAULT_EDGE_INTERVAL_MS } = await import('./edge-loop.js');
+  const { DEFAULT_EDGE_INTERVAL_MS } = await import('./runtime/edge-loop.js');
   const { durationFromEnv, proxyPortBaseFromEnv } = await import('./settings.js');
   const proxyPortBase = proxyPortBaseFromEnv(process.env);
   const edgeIntervalMs = durationFromEnv(process.env, 'OWNSTACK_EDGE_INTERVAL') ?? DEFAULT_EDGE_INTERVAL_MS;
   // Proxies are agent processes (src/agent) this control plane starts, unless OWNSTACK_PROXY_RUNTIME=none.
-  const { AgentRuntime } = await import('./agent-runtime.js');
-  const { LocalAgents } = await import('./local-agents.js');
+  const { AgentRuntime } = await import('./runtime/agent-runtime.js');
+  const { LocalAgents } = await import('./runtime/local-agents.js');
   const command = await agentCommand();
   const restartDelayMs = durationFromEnv(process.env, 'OWNSTACK_PROXY_RESTART_DELAY');
   let server: Awaited<ReturnType<typeof startControlPlane>>;
   try {
     // Deploy jobs run in this process (src/control-plane/deploy-runner.ts).
-    const { createDeployRunner } = await import('./deploy-runner.js');
+    const { createDeployRunner } = await import('./service/deploy-runner.js');
     server = await startControlPlane({
       home: paths.home,
       host: '127.0.0.1',
@@ -554,7 +554,7 @@ export interface StopResult {
 
 /** Stops every local proxy (its agent and its Caddy); only processes that are provably ours are signalled. */
 export async function stopLocalProxies(paths: LocalPaths): Promise<number> {
-  const { stopAllLocalAgents } = await import('./local-agents.js');
+  const { stopAllLocalAgents } = await import('./runtime/local-agents.js');
   return stopAllLocalAgents(paths.dir);
 }
 

@@ -6,17 +6,17 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'n
 import { isIP, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../inputs/loopback.js';
-import { openDatabase } from './db.js';
-import { DeployLog, DeployService, type DeployRunner } from './deploys.js';
-import type { DeployRunnerDeps } from './deploy-runner.js';
-import { createRequestHandler, type HttpLimits } from './http.js';
-import { startEdgeLoop, type EdgeLoop } from './edge-loop.js';
-import { IdempotencyStore } from './idempotency.js';
+import { openDatabase } from './store/db.js';
+import { DeployLog, DeployService, type DeployRunner } from './service/deploys.js';
+import type { DeployRunnerDeps } from './service/deploy-runner.js';
+import { createRequestHandler, type HttpLimits } from './http/router.js';
+import { startEdgeLoop, type EdgeLoop } from './runtime/edge-loop.js';
+import { IdempotencyStore } from './store/idempotency.js';
 import { escapeControls } from './log-line.js';
-import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './reconcile.js';
-import { Service } from './service.js';
-import { AgentTokens, ProxyFleet } from './fleet.js';
-import { Store } from './store.js';
+import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './runtime/reconcile.js';
+import { Service } from './service/service.js';
+import { AgentTokens, ProxyFleet } from './runtime/fleet.js';
+import { Store } from './store/store.js';
 
 declare const __VERSION__: string;
 

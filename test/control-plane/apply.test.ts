@@ -213,10 +213,10 @@ describe('refused: nothing changes, the error names the path in the document', (
 
 describe('secrets', () => {
   it('export leaves them out; apply keeps the stored one, refuses another, creates with one', async () => {
-    const { openDatabase } = await import('../../src/control-plane/db.js');
-    const { Store } = await import('../../src/control-plane/store.js');
-    const { Service } = await import('../../src/control-plane/service.js');
-    const { applyCluster, exportCluster } = await import('../../src/control-plane/cluster-apply.js');
+    const { openDatabase } = await import('../../src/control-plane/store/db.js');
+    const { Store } = await import('../../src/control-plane/store/store.js');
+    const { Service } = await import('../../src/control-plane/service/service.js');
+    const { applyCluster, exportCluster } = await import('../../src/control-plane/service/cluster-apply.js');
     const { clusterApplyRequest } = await import('../../src/api/schemas.js');
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildOpenApi } from '../../src/api/openapi.js';
 import { clusterCreateRequest, clusterUpdateRequest } from '../../src/api/schemas.js';
-import { openDatabase } from '../../src/control-plane/db.js';
-import { Service } from '../../src/control-plane/service.js';
-import { Store } from '../../src/control-plane/store.js';
+import { openDatabase } from '../../src/control-plane/store/db.js';
+import { Service } from '../../src/control-plane/service/service.js';
+import { Store } from '../../src/control-plane/store/store.js';
 import { secretFieldsOf } from '../../src/inputs/parse.js';
 import { dumpDb, removeHome, startTestServer, tempHome, type TestServer } from './helpers.js';
 

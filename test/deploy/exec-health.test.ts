@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import type { Clock } from '../../src/api/client.js';
 import { systemClock } from '../../src/context.js';
-import { createExec, describeExit } from '../../src/control-plane/deploy-exec.js';
-import { waitHealthy, type ProbeFn } from '../../src/control-plane/deploy-health.js';
+import { createExec, describeExit } from '../../src/control-plane/service/deploy-exec.js';
+import { waitHealthy, type ProbeFn } from '../../src/control-plane/service/deploy-health.js';
 import { probeHttp } from '../../src/proxy/probe.js';
 
 const exec = createExec(systemClock);

@@ -6,9 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { createServer, request, type Agent, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { AgentRuntime } from '../../src/control-plane/agent-runtime.js';
+import { AgentRuntime } from '../../src/control-plane/runtime/agent-runtime.js';
 import { agentCommand, localPaths, stopLocalProxies } from '../../src/control-plane/launcher.js';
-import { LocalAgents } from '../../src/control-plane/local-agents.js';
+import { LocalAgents } from '../../src/control-plane/runtime/local-agents.js';
 import type { ControlPlaneOptions } from '../../src/control-plane/server.js';
 import { startTestServer, tempHome, type TestServer } from '../control-plane/helpers.js';
 

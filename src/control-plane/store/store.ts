@@ -1,11 +1,11 @@
 // Typed queries over the state database and the mapping from rows to the contract's resources.
-import type { App, Cluster, Domain, Member, Upstream, Variant } from '../api/schemas.js';
-import { maskSecret } from '../edge/secrets.js';
-import { urlHostPort } from '../inputs/upstream-url.js';
-import type { RenderCluster } from '../proxy/types.js';
+import type { App, Cluster, Domain, Member, Upstream, Variant } from '../../api/schemas.js';
+import { maskSecret } from '../../edge/secrets.js';
+import { urlHostPort } from '../../inputs/upstream-url.js';
+import type { RenderCluster } from '../../proxy/types.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
-import { notFound } from './http-error.js';
+import { notFound } from '../http-error.js';
 
 export type EdgeMode = Cluster['edge'];
 export type Status = 'active' | 'draining';

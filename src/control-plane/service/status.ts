@@ -1,12 +1,12 @@
 // `cluster status`: the topology from the database and the routing table, plus what the proxy
 // runtime and the edge report now.
-import type { ClusterStatus, ProxyConfig } from '../api/schemas.js';
-import { AGENT_SCHEMA, type AgentConfig } from '../api/agent.js';
+import type { ClusterStatus, ProxyConfig } from '../../api/schemas.js';
+import { AGENT_SCHEMA, type AgentConfig } from '../../api/agent.js';
 import type { DeployLog } from './deploys.js';
-import { blankProxyStatus, edgeHostnames, wildcardWarning, type Reconciler } from './reconcile.js';
-import { renderRow } from './render.js';
-import { edgeConfigOf, parseList, type ClusterRow, type Store } from './store.js';
-import { urlHostPort } from '../inputs/upstream-url.js';
+import { blankProxyStatus, edgeHostnames, wildcardWarning, type Reconciler } from '../runtime/reconcile.js';
+import { renderRow } from '../runtime/render.js';
+import { edgeConfigOf, parseList, type ClusterRow, type Store } from '../store/store.js';
+import { urlHostPort } from '../../inputs/upstream-url.js';
 
 /** Builds the status of one cluster (reads the database synchronously, then asks the runtime and the edge). */
 export async function clusterStatus(store: Store, reconciler: Reconciler, deploys: DeployLog, c: ClusterRow): Promise<ClusterStatus> {

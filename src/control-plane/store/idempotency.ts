@@ -2,7 +2,7 @@
 // the change it reports) for 24 hours; a retry with the same key gets that response again
 // instead of applying the change twice.
 import { createHash } from 'node:crypto';
-import { HttpError, invalid } from './http-error.js';
+import { HttpError, invalid } from '../http-error.js';
 import type { Store } from './store.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;

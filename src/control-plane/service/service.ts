@@ -2,17 +2,17 @@
 // the cluster before and after, so the plan, the refusal checks and the generation bump all see
 // exactly the committed state; a dry run computes the same plan and rolls the transaction back.
 import type { z } from 'zod';
-import type * as s from '../api/schemas.js';
-import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER, parseDuration } from '../inputs/index.js';
-import { secretFieldsOf } from '../inputs/parse.js';
-import { isSecretPath } from '../inputs/secret.js';
-import { clusterUpdateRequest } from '../api/requests.js';
-import type { Db } from './db.js';
-import { conflict, invalid, notFound } from './http-error.js';
+import type * as s from '../../api/schemas.js';
+import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER, parseDuration } from '../../inputs/index.js';
+import { secretFieldsOf } from '../../inputs/parse.js';
+import { isSecretPath } from '../../inputs/secret.js';
+import { clusterUpdateRequest } from '../../api/requests.js';
+import type { Db } from '../store/db.js';
+import { conflict, invalid, notFound } from '../http-error.js';
 import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, unrenderedSnapshot, type Snapshot } from './plan.js';
-import { bumpGenerationIfChanged } from './reconcile.js';
-import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from './render.js';
-import { edgeConfigOf, now, type ClusterRow, type Store, type UpstreamRow } from './store.js';
+import { bumpGenerationIfChanged } from '../runtime/reconcile.js';
+import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from '../runtime/render.js';
+import { edgeConfigOf, now, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
 
 type Out<T extends z.ZodType> = z.output<T>;
 

@@ -1,7 +1,7 @@
 // The request target as the client sent it. Routing works on these raw segments: `new URL()`
 // would collapse `..` and `%2e%2e` before routing, so `DELETE …/upstreams/..` would reach the
 // cluster itself. A dot segment, an encoded slash or a control character is refused instead.
-import { invalid } from './http-error.js';
+import { invalid } from '../http-error.js';
 
 export interface RequestTarget {
   /** The path as sent, without the query and without trailing slashes ('/' stays '/'). */

@@ -2,8 +2,8 @@
 // restarted control plane still knows its proxies), the agents waiting for a new generation
 // (long-poll), and the mutations waiting for the agents to apply one.
 import { createHash, randomBytes } from 'node:crypto';
-import type { AgentReport } from '../api/agent.js';
-import { now, type Store } from './store.js';
+import type { AgentReport } from '../../api/agent.js';
+import { now, type Store } from '../store/store.js';
 
 export interface ProxyRecord {
   clusterId: number;

@@ -2,10 +2,10 @@
 // Without a runner a job is created `queued` and stays queued; nothing pretends it ran.
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
-import type * as s from '../api/schemas.js';
-import { conflict, invalid, notFound } from './http-error.js';
+import type * as s from '../../api/schemas.js';
+import { conflict, invalid, notFound } from '../http-error.js';
 import type { Outcome } from './service.js';
-import { now, parseList, type ClusterRow, type Store } from './store.js';
+import { now, parseList, type ClusterRow, type Store } from '../store/store.js';
 
 type DeployState = s.Deploy['state'];
 type MemberStep = s.Deploy['members'][number]['step'];

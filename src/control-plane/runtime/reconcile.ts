@@ -2,12 +2,12 @@
 // is the only source of truth; everything here can be re-run at any time (e.g. after a kill -9).
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '../../atomic-file.js';
 import type { z } from 'zod';
-import type { EdgeRecordView, proxyStatus } from '../api/schemas.js';
-import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeLogger, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
+import type { EdgeRecordView, proxyStatus } from '../../api/schemas.js';
+import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeLogger, type EdgeProxy, type EdgeTargetHealth } from '../../edge/index.js';
 import { proxyAddresses, renderRow, type Rendered } from './render.js';
-import { edgeConfigOf, now, type ClusterRow, type Store } from './store.js';
+import { edgeConfigOf, now, type ClusterRow, type Store } from '../store/store.js';
 
 export type ProxyStatus = z.infer<typeof proxyStatus>;
 

@@ -6,26 +6,26 @@ import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
-import { routes, type RouteName, type Route } from '../api/routes.js';
-import { clusterCreateRequest, type ErrorBody } from '../api/schemas.js';
-import { issuePath, issueToDetails, secretFieldsOf } from '../inputs/parse.js';
-import { secretValues } from '../inputs/secret.js';
-import type { DeployService } from './deploys.js';
-import { FINISHED_STATES } from './deploys.js';
-import { HttpError, invalid } from './http-error.js';
-import { IdempotencyStore, parseIdempotencyKey, requestHash } from './idempotency.js';
-import type { Reconciler } from './reconcile.js';
-import type { Outcome, Service } from './service.js';
-import type { ClusterRow } from './store.js';
-import type { AgentReport } from '../api/agent.js';
-import { agentConfigOf, clusterStatus, proxyConfig } from './status.js';
-import type { AgentTokens, ProxyFleet } from './fleet.js';
-import { parseId } from './deploys.js';
+import { routes, type RouteName, type Route } from '../../api/routes.js';
+import { clusterCreateRequest, type ErrorBody } from '../../api/schemas.js';
+import { issuePath, issueToDetails, secretFieldsOf } from '../../inputs/parse.js';
+import { secretValues } from '../../inputs/secret.js';
+import type { DeployService } from '../service/deploys.js';
+import { FINISHED_STATES } from '../service/deploys.js';
+import { HttpError, invalid } from '../http-error.js';
+import { IdempotencyStore, parseIdempotencyKey, requestHash } from '../store/idempotency.js';
+import type { Reconciler } from '../runtime/reconcile.js';
+import type { Outcome, Service } from '../service/service.js';
+import type { ClusterRow } from '../store/store.js';
+import type { AgentReport } from '../../api/agent.js';
+import { agentConfigOf, clusterStatus, proxyConfig } from '../service/status.js';
+import type { AgentTokens, ProxyFleet } from '../runtime/fleet.js';
+import { parseId } from '../service/deploys.js';
 import { checkPathParam, parseRequestTarget } from './request-target.js';
-import { didYouMean } from './suggest.js';
-import { documentIssueDetails, documentIssuesInOrder, type ClusterDocument } from '../api/cluster-document.js';
-import type { ErrorDetails } from '../errors.js';
-import { applyCluster, clusterForDocument, createRequestOf, exportCluster } from './cluster-apply.js';
+import { didYouMean } from '../suggest.js';
+import { documentIssueDetails, documentIssuesInOrder, type ClusterDocument } from '../../api/cluster-document.js';
+import type { ErrorDetails } from '../../errors.js';
+import { applyCluster, clusterForDocument, createRequestOf, exportCluster } from '../service/cluster-apply.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Longest long-poll of an agent (below the client's 30 s headers timeout). */
@@ -667,7 +667,7 @@ async function receiveAgentReport(deps: HttpDeps, ctx: Ctx, res: ServerResponse)
 
 /** Create-time check of the edge settings: the driver's verify() (credentials, zone, target group, folder). */
 async function verifyEdge(reconciler: Reconciler, body: { name: string; edge: 'dns_rr' | 'cloudflare' | 'aws_alb' | 'none'; edge_config: Record<string, unknown> }): Promise<void> {
-  const { EdgeError, redact } = await import('../edge/index.js');
+  const { EdgeError, redact } = await import('../../edge/index.js');
   // The driver's last warning (already redacted by the driver) explains a timeout: "no answer"
   // alone would leave the cause in server.log only.
   let lastWarning: string | null = null;

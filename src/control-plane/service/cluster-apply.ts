@@ -5,13 +5,13 @@
 // either rolled back (dry run) or committed as one new generation. Its cost grows with the size of
 // the cluster and the file, never with their product.
 import type { z } from 'zod';
-import { clusterCreateRequest, documentPath, membersOf, upstreamKey, type clusterApplyRequest, type ClusterApplyResult, type ClusterDocument, type ClusterExport, type UpstreamRef } from '../api/schemas.js';
-import { envNameForHostname } from '../inputs/index.js';
-import { issueToDetails, secretFieldsOf } from '../inputs/parse.js';
-import { conflict, invalid, notFound } from './http-error.js';
+import { clusterCreateRequest, documentPath, membersOf, upstreamKey, type clusterApplyRequest, type ClusterApplyResult, type ClusterDocument, type ClusterExport, type UpstreamRef } from '../../api/schemas.js';
+import { envNameForHostname } from '../../inputs/index.js';
+import { issueToDetails, secretFieldsOf } from '../../inputs/parse.js';
+import { conflict, invalid, notFound } from '../http-error.js';
 import { buildPlan, hostnamesLosingTraffic, listNames, snapshot } from './plan.js';
-import { BRIDGE_BLOCK } from './render.js';
-import { edgeConfigOf, now, parseList, type AppRow, type ClusterRow, type Store, type UpstreamRow } from './store.js';
+import { BRIDGE_BLOCK } from '../runtime/render.js';
+import { edgeConfigOf, now, parseList, type AppRow, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
 import type { Outcome, Service } from './service.js';
 
 type ApplyInput = z.output<typeof clusterApplyRequest>;
