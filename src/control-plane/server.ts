@@ -131,7 +131,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
 
   const db = openDatabase(join(localDir, 'state.db'));
   const store = new Store(db);
-  const service = new Service(store, { listenBase: opts.proxyPortBase });
   // The edge hears of a proxy's health change at once (the edge loop's refresh); its period stays the backstop.
   let edgeLoop: EdgeLoop | undefined;
   const proxiesChanged = (clusterId: number) => {
@@ -140,8 +139,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const fleet = new ProxyFleet(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, onHealthChange: proxiesChanged });
   const runtime = typeof opts.runtime === 'function' ? opts.runtime({ store, fleet, proxiesChanged }) : (opts.runtime ?? noopRuntime);
   const reconciler = new Reconciler(store, localDir, runtime, log, opts.env ?? process.env, (id) => fleet.notify(id));
-  service.onRender = (id, rendered) => reconciler.remember(id, rendered);
-  service.recallRender = (id) => reconciler.recall(id);
+  const service = new Service(store, reconciler, { listenBase: opts.proxyPortBase });
   const deployLog = new DeployLog(store);
   const deployRunner = typeof opts.deployRunner === 'function' ? opts.deployRunner({ store, service, reconciler, log }) : (opts.deployRunner ?? null);
   const deploys = new DeployService(store, deployLog, deployRunner);
@@ -162,7 +160,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     const handler = createRequestHandler({
       service,
       deploys,
-      reconciler,
       idempotency,
       token,
       version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',

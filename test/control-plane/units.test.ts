@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { MIGRATIONS, migrate, openDatabase } from '../../src/control-plane/store/db.js';
-import { IdempotencyStore, requestHash } from '../../src/control-plane/store/idempotency.js';
+import { requestHash } from '../../src/control-plane/http/idempotency.js';
+import { IdempotencyStore } from '../../src/control-plane/store/idempotency.js';
 import { isLoopback } from '../../src/control-plane/server.js';
 import { bumpGenerationIfChanged } from '../../src/control-plane/runtime/reconcile.js';
 import type { Rendered } from '../../src/control-plane/runtime/render.js';

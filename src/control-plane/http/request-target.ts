@@ -72,3 +72,11 @@ export function checkPathParam(name: string, value: string): void {
     throw invalid(`invalid ${name} in the path: it holds a control character`, { field: name, value: shorten(value), rule: 'no control characters in a path' });
   }
 }
+
+/** A boolean query parameter: absent → false; true/1/empty → true; false/0 → false; else 400. */
+export function queryBool(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  if (v === null || v === 'false' || v === '0') return false;
+  if (v === '' || v === 'true' || v === '1') return true;
+  throw invalid(`invalid ${name} ${JSON.stringify(v)}: use true or false`, { field: name, value: v, rule: 'true or false' });
+}

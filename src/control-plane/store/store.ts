@@ -198,6 +198,15 @@ export class Store {
     return this.all<ClusterRow>('SELECT * FROM clusters WHERE id IN (SELECT DISTINCT cluster_id FROM upstreams WHERE app_id = ?) ORDER BY id', appId);
   }
 
+  /** Deletes a cluster; the rows that reference it go with it (ON DELETE CASCADE). */
+  deleteCluster(id: number): void {
+    this.run('DELETE FROM clusters WHERE id = ?', id);
+  }
+
+  deleteApp(id: number): void {
+    this.run('DELETE FROM apps WHERE id = ?', id);
+  }
+
   // ---------- rendering input ----------
   /** The cluster as the proxy renderers see it. */
   renderCluster(c: ClusterRow): RenderCluster {
