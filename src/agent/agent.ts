@@ -16,13 +16,15 @@ import { basename, dirname } from 'node:path';
 import type { AgentConfig, AgentReport } from '../api/agent.js';
 import { HEALTHZ_PATH } from '../proxy/caddyfile.js';
 import { probeHttp, UpstreamProber } from '../proxy/probe.js';
-import { cmdlineOf, isAlive, readPidFile, removePidFile, writePidFile } from '../proxy/runtime-process.js';
+import { cmdlineOf, isAlive } from '../process.js';
+import { readPidFile, removePidFile, writePidFile } from '../proxy/runtime-process.js';
 import { caddyAvailable } from '../proxy/validate.js';
 import { CaddyEngine, type Fallback } from './caddy-engine.js';
 import { CommandEngine } from './command-engine.js';
 import { RefusedError, type Engine } from './engine.js';
 import { ControlPlaneLink, LinkError, type ServerLocator } from './link.js';
 import { AgentState } from './state.js';
+import { exponentialMs } from '../backoff.js';
 
 export interface AgentOptions {
   cluster: string;
@@ -90,7 +92,7 @@ function watchFile(file: string, onChange: () => void): { close(): void } | null
 
 /** Backoff with jitter: min·2^attempt capped, ±25 %. */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+  const base = exponentialMs(attempt, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
   return Math.round(base * (0.75 + random() * 0.5));
 }
 

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { resolveEdgeDeps, type EdgeDeps } from './deps.js';
 import { normalizeHostnames, requireProxies } from './records.js';
 import { EdgeError, type EdgeDriver, type EdgeErrorKind, type EdgeProxy, type EdgePublishResult, type EdgeRecord } from './types.js';
+import { exponentialMs, retryAfterMs } from '../backoff.js';
 
 export interface CloudflareConfig {
   clusterName: string;
@@ -295,17 +296,7 @@ export function createCloudflareDriver(config: CloudflareConfig, deps: EdgeDeps 
   };
 }
 
-/** Retry-After as milliseconds (delta-seconds or HTTP-date); undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const value = header.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
-const backoff = (attempt: number): number => Math.min(1000 * 2 ** attempt, 30_000);
+const backoff = (attempt: number): number => exponentialMs(attempt, 1000, 30_000);
 
 function errorText(err: unknown): string {
   if (err instanceof Error) {

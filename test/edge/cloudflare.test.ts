@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEdgeDriver, EdgeError, TEST_EDGE_ENDPOINTS_ENV, type EdgeDriver } from '../../src/edge/index.js';
 
 const TEST_ENV = { [TEST_EDGE_ENDPOINTS_ENV]: '1' };
-import { retryAfterMs } from '../../src/edge/cloudflare.js';
+import { retryAfterMs } from '../../src/backoff.js';
 import { startCloudflareFake, type CloudflareFake } from '../fakes/cloudflare-server.js';
 
 const TOKEN = 'cfTestToken0123456789abcdefSECRET';

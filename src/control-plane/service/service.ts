@@ -17,7 +17,7 @@ import { agentConfigOf, clusterStatus, proxyConfig } from './status.js';
 import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, unrenderedSnapshot, type Snapshot } from './plan.js';
 import { bumpGenerationIfChanged, type Reconciler } from '../runtime/reconcile.js';
 import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from '../runtime/render.js';
-import { edgeConfigOf, now, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
+import { edgeConfigOf, now, parseList, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
 
 type Out<T extends z.ZodType> = z.output<T>;
 
@@ -615,7 +615,7 @@ export class Service {
         input.weight,
         now(),
       );
-      if (parseAddresses(app.addresses).length === 0) warnings.push(`app ${app.name} has no addresses yet: it receives no traffic until it has some`);
+      if (parseList(app.addresses).length === 0) warnings.push(`app ${app.name} has no addresses yet: it receives no traffic until it has some`);
       return { result: this.store.member(c, app.name).member, warnings };
     });
   }
@@ -739,14 +739,5 @@ export function describeUpstream(u: UpstreamRow): string {
 
 function unique(list: string[]): string[] {
   return [...new Set(list)];
-}
-
-function parseAddresses(json: string): string[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
 }
 
