@@ -34,11 +34,11 @@ export interface ControlPlaneOptions {
   runtime?: ProxyRuntime | ((deps: RuntimeDeps) => ProxyRuntime);
   /** How long a proxy may go without reporting before it counts as lost (default 15 s). */
   heartbeatTimeoutMs?: number;
-  /** Issue 4: the proxy → edge loop's interval (src/control-plane/edge-loop.ts); 0 or unset disables it. */
+  /** The proxy → edge loop's interval (runtime/edge-loop.ts); 0 or unset disables it. */
   edgeIntervalMs?: number;
-  /** Issue 4: first listen port of local clusters (OWNSTACK_PROXY_PORT_BASE); default 18080. */
+  /** First listen port of local clusters (OWNSTACK_PROXY_PORT_BASE); default 18080. */
   proxyPortBase?: number;
-  /** The deploy runner (default: none — jobs stay `queued`), or a factory given the control plane's internals (issue 5: deploy-runner.ts). */
+  /** The deploy runner (default: none — jobs stay `queued`), or a factory given the control plane's internals (service/deploy-runner.ts). */
   deployRunner?: DeployRunner | ((deps: DeployRunnerDeps) => DeployRunner);
   /**
    * Host names (besides the listen address, loopback IPs and localhost) a request's Host header
@@ -150,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const overCap = new Set<Socket>();
   let closeHandler = (): void => undefined;
   try {
-    // Issue 5: with a runner, unfinished jobs (queued ones too) become interrupted and what they drained is undrained.
+    // With a runner, unfinished jobs (queued ones too) become interrupted and what they drained is undrained.
     const interrupted = deployLog.markInterrupted({ includeQueued: deployRunner !== null, undrain: (clusterId, app) => void service.memberUndrain(String(clusterId), app, false) });
     if (interrupted > 0) log(`marked ${interrupted} deploy job(s) interrupted (they were running when the control plane stopped)`);
     idempotency.purge();
@@ -243,7 +243,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     }, interval);
     timer.unref();
   }
-  // Issue 4: the proxy → edge loop (drops dead proxies from the edge, restores recovered ones).
+  // The proxy → edge loop (drops dead proxies from the edge, restores recovered ones).
   edgeLoop = startEdgeLoop({ store, reconciler, intervalMs: opts.edgeIntervalMs ?? 0, log });
   const loop = edgeLoop;
 

@@ -1,4 +1,4 @@
-// Deploy jobs: the rows, the event log and the seam for the deploy runner (a later task).
+// Deploy jobs: the rows, the event log and the seam for the deploy runner (deploy-runner.ts).
 // Without a runner a job is created `queued` and stays queued; nothing pretends it ran.
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';

@@ -300,7 +300,7 @@ export class Service {
   /** In the caller's transaction: the cluster's row (ports allocated), without hostnames and not rendered yet. */
   insertCluster(input: Omit<Out<typeof s.clusterCreateRequest>, 'hostnames'>): ClusterRow {
     this.assertClusterNameFree(input.name);
-    // Issue 4: the same layout as FIRST_LISTEN_PORT / FIRST_BRIDGE_PORT, shifted by the configured base.
+    // The same layout as FIRST_LISTEN_PORT / FIRST_BRIDGE_PORT, shifted by the configured base.
     const listenBase = this.opts.listenBase ?? FIRST_LISTEN_PORT;
     const bridgeBase = listenBase + (FIRST_BRIDGE_PORT - FIRST_LISTEN_PORT);
     const maxClusters = this.opts.listenBase === undefined ? MAX_LOCAL_CLUSTERS : Math.min(MAX_LOCAL_CLUSTERS, Math.floor((65536 - bridgeBase) / BRIDGE_BLOCK));
