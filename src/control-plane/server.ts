@@ -15,7 +15,8 @@ import { IdempotencyStore } from './store/idempotency.js';
 import { escapeControls } from './log-line.js';
 import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './runtime/reconcile.js';
 import { Service } from './service/service.js';
-import { AgentTokens, ProxyFleet } from './runtime/fleet.js';
+import { ProxyFleet } from './runtime/fleet.js';
+import { AgentTokens } from './store/agent-tokens.js';
 import { Store } from './store/store.js';
 
 declare const __VERSION__: string;

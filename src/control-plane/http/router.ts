@@ -7,7 +7,8 @@ import { documentIssueDetails, documentIssuesInOrder } from '../../api/cluster-d
 import { routes, type Route, type RouteName } from '../../api/routes.js';
 import type { ErrorBody } from '../../api/schemas.js';
 import { HttpError, invalid } from '../http-error.js';
-import type { AgentTokens, ProxyFleet } from '../runtime/fleet.js';
+import type { ProxyFleet } from '../runtime/fleet.js';
+import type { AgentTokens } from '../store/agent-tokens.js';
 import type { DeployService } from '../service/deploys.js';
 import type { Service } from '../service/service.js';
 import type { IdempotencyStore } from '../store/idempotency.js';

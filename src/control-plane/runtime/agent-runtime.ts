@@ -14,7 +14,8 @@ import { REFRESH_MS } from '../../proxy/dynamic-caddyfile.js';
 import { probeHttp, probePlan } from '../../proxy/probe.js';
 import type { Rendered } from './render.js';
 import { blankProxyStatus, type ProxyRuntime, type RuntimeCluster } from './reconcile.js';
-import { AgentTokens, LOCAL_TOKEN_NAME, type ProxyFleet, type ProxyRecord } from './fleet.js';
+import { AgentTokens, LOCAL_TOKEN_NAME } from '../store/agent-tokens.js';
+import type { ProxyFleet, ProxyRecord } from './fleet.js';
 import { localReplica, localTokenFile, type LocalAgents } from './local-agents.js';
 import type { Store } from '../store/store.js';
 
