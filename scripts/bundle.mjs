@@ -98,10 +98,10 @@ const lazyChildProcessForCommander = {
 const SERVER_PARTS = {
   'src/control-plane/server.ts': 'server',
   'src/control-plane/settings.ts': 'settings',
-  'src/control-plane/agent-runtime.ts': 'agentRuntime',
-  'src/control-plane/local-agents.ts': 'localAgents',
-  'src/control-plane/edge-loop.ts': 'edgeLoop',
-  'src/control-plane/deploy-runner.ts': 'deployRunner',
+  'src/control-plane/runtime/agent-runtime.ts': 'agentRuntime',
+  'src/control-plane/runtime/local-agents.ts': 'localAgents',
+  'src/control-plane/runtime/edge-loop.ts': 'edgeLoop',
+  'src/control-plane/service/deploy-runner.ts': 'deployRunner',
   'src/agent/agent.ts': 'agent',
 };
 

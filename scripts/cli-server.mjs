@@ -4,8 +4,8 @@
 // (see serverPartsApart in scripts/bundle.mjs).
 export * as server from '../src/control-plane/server.ts';
 export * as settings from '../src/control-plane/settings.ts';
-export * as agentRuntime from '../src/control-plane/agent-runtime.ts';
-export * as localAgents from '../src/control-plane/local-agents.ts';
-export * as edgeLoop from '../src/control-plane/edge-loop.ts';
-export * as deployRunner from '../src/control-plane/deploy-runner.ts';
+export * as agentRuntime from '../src/control-plane/runtime/agent-runtime.ts';
+export * as localAgents from '../src/control-plane/runtime/local-agents.ts';
+export * as edgeLoop from '../src/control-plane/runtime/edge-loop.ts';
+export * as deployRunner from '../src/control-plane/service/deploy-runner.ts';
 export * as agent from '../src/agent/agent.ts';

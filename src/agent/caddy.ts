@@ -7,7 +7,8 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cmdlineOf, isAlive, readLogFrom, readPidFile, removePidFile, spawnDetached, terminate, writeFileAtomic, writePidFile } from '../proxy/runtime-process.js';
+import { cmdlineOf, isAlive } from '../process.js';
+import { readLogFrom, readPidFile, removePidFile, spawnDetached, terminate, writeFileAtomic, writePidFile } from '../proxy/runtime-process.js';
 
 const ADAPT_TIMEOUT_MS = 60_000;
 const LOAD_TIMEOUT_MS = 60_000;

@@ -21,11 +21,11 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   ensurePrivateDir(paths.home);
   ensurePrivateDir(paths.dir);
   const { startControlPlane, allowedHostsFromEnv } = await import('./server.js');
-  const { DEFAULT_EDGE_INTERVAL_MS } = await import('./edge-loop.js');
+  const { DEFAULT_EDGE_INTERVAL_MS } = await import('./runtime/edge-loop.js');
   const { durationFromEnv, proxyPortBaseFromEnv } = await import('./settings.js');
-  const { AgentRuntime } = await import('./agent-runtime.js');
-  const { LocalAgents } = await import('./local-agents.js');
-  const { createDeployRunner } = await import('./deploy-runner.js');
+  const { AgentRuntime } = await import('./runtime/agent-runtime.js');
+  const { LocalAgents } = await import('./runtime/local-agents.js');
+  const { createDeployRunner } = await import('./service/deploy-runner.js');
   const proxyPortBase = proxyPortBaseFromEnv(process.env);
   const edgeIntervalMs = durationFromEnv(process.env, 'OWNSTACK_EDGE_INTERVAL') ?? DEFAULT_EDGE_INTERVAL_MS;
   const command = await agentCommand();

@@ -6,17 +6,18 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'n
 import { isIP, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../inputs/loopback.js';
-import { openDatabase } from './db.js';
-import { DeployLog, DeployService, type DeployRunner } from './deploys.js';
-import type { DeployRunnerDeps } from './deploy-runner.js';
-import { createRequestHandler, type HttpLimits } from './http.js';
-import { startEdgeLoop, type EdgeLoop } from './edge-loop.js';
-import { IdempotencyStore } from './idempotency.js';
+import { openDatabase } from './store/db.js';
+import { DeployLog, DeployService, type DeployRunner } from './service/deploys.js';
+import type { DeployRunnerDeps } from './service/deploy-runner.js';
+import { createRequestHandler, type HttpLimits } from './http/router.js';
+import { startEdgeLoop, type EdgeLoop } from './runtime/edge-loop.js';
+import { IdempotencyStore } from './store/idempotency.js';
 import { escapeControls } from './log-line.js';
-import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './reconcile.js';
-import { Service } from './service.js';
-import { AgentTokens, ProxyFleet } from './fleet.js';
-import { Store } from './store.js';
+import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './runtime/reconcile.js';
+import { Service } from './service/service.js';
+import { ProxyFleet } from './runtime/fleet.js';
+import { AgentTokens } from './store/agent-tokens.js';
+import { Store } from './store/store.js';
 
 declare const __VERSION__: string;
 
@@ -34,11 +35,11 @@ export interface ControlPlaneOptions {
   runtime?: ProxyRuntime | ((deps: RuntimeDeps) => ProxyRuntime);
   /** How long a proxy may go without reporting before it counts as lost (default 15 s). */
   heartbeatTimeoutMs?: number;
-  /** Issue 4: the proxy → edge loop's interval (src/control-plane/edge-loop.ts); 0 or unset disables it. */
+  /** The proxy → edge loop's interval (runtime/edge-loop.ts); 0 or unset disables it. */
   edgeIntervalMs?: number;
-  /** Issue 4: first listen port of local clusters (OWNSTACK_PROXY_PORT_BASE); default 18080. */
+  /** First listen port of local clusters (OWNSTACK_PROXY_PORT_BASE); default 18080. */
   proxyPortBase?: number;
-  /** The deploy runner (default: none — jobs stay `queued`), or a factory given the control plane's internals (issue 5: deploy-runner.ts). */
+  /** The deploy runner (default: none — jobs stay `queued`), or a factory given the control plane's internals (service/deploy-runner.ts). */
   deployRunner?: DeployRunner | ((deps: DeployRunnerDeps) => DeployRunner);
   /**
    * Host names (besides the listen address, loopback IPs and localhost) a request's Host header
@@ -131,7 +132,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
 
   const db = openDatabase(join(localDir, 'state.db'));
   const store = new Store(db);
-  const service = new Service(store, { listenBase: opts.proxyPortBase });
   // The edge hears of a proxy's health change at once (the edge loop's refresh); its period stays the backstop.
   let edgeLoop: EdgeLoop | undefined;
   const proxiesChanged = (clusterId: number) => {
@@ -140,8 +140,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const fleet = new ProxyFleet(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, onHealthChange: proxiesChanged });
   const runtime = typeof opts.runtime === 'function' ? opts.runtime({ store, fleet, proxiesChanged }) : (opts.runtime ?? noopRuntime);
   const reconciler = new Reconciler(store, localDir, runtime, log, opts.env ?? process.env, (id) => fleet.notify(id));
-  service.onRender = (id, rendered) => reconciler.remember(id, rendered);
-  service.recallRender = (id) => reconciler.recall(id);
+  const service = new Service(store, reconciler, { listenBase: opts.proxyPortBase });
   const deployLog = new DeployLog(store);
   const deployRunner = typeof opts.deployRunner === 'function' ? opts.deployRunner({ store, service, reconciler, log }) : (opts.deployRunner ?? null);
   const deploys = new DeployService(store, deployLog, deployRunner);
@@ -152,7 +151,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const overCap = new Set<Socket>();
   let closeHandler = (): void => undefined;
   try {
-    // Issue 5: with a runner, unfinished jobs (queued ones too) become interrupted and what they drained is undrained.
+    // With a runner, unfinished jobs (queued ones too) become interrupted and what they drained is undrained.
     const interrupted = deployLog.markInterrupted({ includeQueued: deployRunner !== null, undrain: (clusterId, app) => void service.memberUndrain(String(clusterId), app, false) });
     if (interrupted > 0) log(`marked ${interrupted} deploy job(s) interrupted (they were running when the control plane stopped)`);
     idempotency.purge();
@@ -162,7 +161,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     const handler = createRequestHandler({
       service,
       deploys,
-      reconciler,
       idempotency,
       token,
       version: typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev',
@@ -246,7 +244,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     }, interval);
     timer.unref();
   }
-  // Issue 4: the proxy → edge loop (drops dead proxies from the edge, restores recovered ones).
+  // The proxy → edge loop (drops dead proxies from the edge, restores recovered ones).
   edgeLoop = startEdgeLoop({ store, reconciler, intervalMs: opts.edgeIntervalMs ?? 0, log });
   const loop = edgeLoop;
 

@@ -1,7 +1,7 @@
 // The control plane's settings from its environment (OWNSTACK_*): parsed in one place, with the
 // variable, the value and the rule in every error.
 import { parseDuration } from '../inputs/duration.js';
-import { FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, BRIDGE_BLOCK } from './render.js';
+import { FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, BRIDGE_BLOCK } from './runtime/render.js';
 
 /** A duration setting like `500ms`, `1s`, `1m` (undefined when unset). */
 export function durationFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {

@@ -302,7 +302,7 @@ function errorText(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
     const code = cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
-    // Issue 7: fetch's "fetch failed" says nothing alone; a cause without a code still has a message.
+    // fetch's "fetch failed" says nothing alone; a cause without a code still has a message.
     const detail = code ?? (cause instanceof Error && cause.message ? cause.message : undefined);
     return detail ? `${err.message} (${detail})` : err.message;
   }

@@ -26,7 +26,7 @@ export interface EdgeDeps {
   /** Folder for the cluster's local files (dns.zone, dns.hosts) when dns_rr uses the zone file provider. */
   clusterDir?: string;
   /**
-   * The control plane's environment (issue 7): OWNSTACK_CLOUDFLARE_API_URL replaces the Cloudflare
+   * The control plane's environment: OWNSTACK_CLOUDFLARE_API_URL replaces the Cloudflare
    * API base URL when edge_config has no cloudflare_base_url (tests, or an egress proxy/gateway).
    * AWS needs no knob here: the SDK reads AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 itself.
    */

@@ -130,7 +130,7 @@ export function createEdgeDriver(cluster: EdgeClusterInput, deps: EdgeDeps = {})
       return createNoneDriver();
     case 'cloudflare': {
       const c = parseConfig(cloudflareConfig, 'cloudflare', raw);
-      // Issue 7: edge_config wins; else the control plane's OWNSTACK_CLOUDFLARE_API_URL (same URL rule).
+      // edge_config wins; else the control plane's OWNSTACK_CLOUDFLARE_API_URL (same URL rule).
       const baseUrl = c.cloudflare_base_url !== undefined ? checkProviderUrl('cloudflare_base_url', c.cloudflare_base_url, deps.env) : cloudflareUrlFromEnv(deps.env);
       return createCloudflareDriver(
         { clusterName: cluster.name, zoneId: c.cloudflare_zone_id, apiToken: c.cloudflare_api_token, ...(baseUrl ? { baseUrl } : {}) },

@@ -23,7 +23,7 @@ export const STOP_GRACE_MS = 20_000;
 
 /** Stops every local proxy (its agent and its Caddy); only processes that are provably ours are signalled. */
 export async function stopLocalProxies(paths: LocalPaths): Promise<number> {
-  const { stopAllLocalAgents } = await import('../control-plane/local-agents.js');
+  const { stopAllLocalAgents } = await import('../control-plane/runtime/local-agents.js');
   return stopAllLocalAgents(paths.dir);
 }
 

@@ -1,40 +1,6 @@
-// The cluster's default proxy template for Caddy 2.6.2 (see ../shared/reference/caddy-2.6-facts.md)
-// and the environment each local Caddy replica runs it with.
-//
-// Two environments, on purpose:
-// - The contract env (renderEnv in env.ts → proxy.env, `dokku config:set`) keeps every URL
-//   upstream exactly as the product document says: `https://host[:port]` / `http://host:port`.
-//   A bring-your-own proxy reads that.
-// - Our own Caddy must never get a `reverse_proxy` list that mixes plain and `https://`
-//   members (2.6 rejects `http://a https://b` and silently sends TLS to the plain members of
-//   `a:80 https://b`). So every URL upstream, and every upstream with a Host header override,
-//   is reached through its own loopback "bridge" site `http://:<bridgePort>` that does the TLS
-//   and the Host rewrite; renderReplicaEnv replaces those entries with `<bind>:<bridgePort>`,
-//   so the hostname blocks only ever see plain `host:port` lists.
-//
-// Decisions:
-// - admin: `admin {$CLUSTER_ADMIN_ADDR}` by default, so each replica gets its own admin
-//   listener from its env (the driver reloads through it; a reload is atomic and rolls back on
-//   error). opts.adminAddress === null renders `admin off` (config changes then need a
-//   restart); a string renders that literal address (only sensible with one replica).
-//   Unset CLUSTER_ADMIN_ADDR would fall back to localhost:2019 and replicas would collide:
-//   renderReplicaEnv always sets it.
-// - `default_bind {$CLUSTER_PROXY_BIND}`: each replica binds its own loopback address; Caddy
-//   refuses the file when the variable is unset, so a replica without its env fails loudly.
-// - An empty upstream set renders `respond "no upstream routed for <host>" 503` instead of a
-//   `reverse_proxy` with an empty list (which 2.6 accepts and then answers every request with
-//   an opaque 503 "no upstreams available"). The Caddyfile therefore depends on the routing
-//   table; the control plane re-renders it on every change.
-// - Bridges exist for every URL / Host-override upstream of the cluster, routed or not, with
-//   ports bridgeBasePort + k in upstream id order, so a switch between variants changes only
-//   the env, never the bridge ports. `tls_server_name` is never emitted: the bridge dials the
-//   URL's own host and SNI follows it.
-// - A URL bridge forwards to a single target and has no checks of its own: the hostname
-//   block's active checks reach the target through it. An app bridge (Host override) balances
-//   over the app's addresses itself, so it carries the same checks and retries as a hostname
-//   block.
-// - Weights are realised by repetition with `lb_policy random` (2.6 has no weighted policy).
-//   Each repeated entry gets its own active probe, so the routing table keeps lists short.
+// The cluster's static Caddyfile template for Caddy 2.6.2 (written to the cluster's folder as the
+// contract of its proxy config) and the environment a replica runs it with. The agents' own Caddy
+// runs dynamic-caddyfile.ts instead. Design notes: docs/architecture.md, "The static Caddyfile".
 
 import { envNameForHostname } from '../inputs/env-name.js';
 import { isUpstreamEnvName, renderEnv } from './env.js';

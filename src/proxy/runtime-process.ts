@@ -6,8 +6,6 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync
 import { dirname } from 'node:path';
 import { isAlive } from '../process.js';
 
-export { cmdlineOf, isAlive } from '../process.js';
-
 /** The pid recorded in a pid file, or null. */
 export function readPidFile(path: string): number | null {
   try {

@@ -213,16 +213,18 @@ describe('refused: nothing changes, the error names the path in the document', (
 
 describe('secrets', () => {
   it('export leaves them out; apply keeps the stored one, refuses another, creates with one', async () => {
-    const { openDatabase } = await import('../../src/control-plane/db.js');
-    const { Store } = await import('../../src/control-plane/store.js');
-    const { Service } = await import('../../src/control-plane/service.js');
-    const { applyCluster, exportCluster } = await import('../../src/control-plane/cluster-apply.js');
+    const { openDatabase } = await import('../../src/control-plane/store/db.js');
+    const { Store } = await import('../../src/control-plane/store/store.js');
+    const { Service } = await import('../../src/control-plane/service/service.js');
+    const { noopRuntime, Reconciler } = await import('../../src/control-plane/runtime/reconcile.js');
+    const { applyCluster, exportCluster } = await import('../../src/control-plane/service/cluster-apply.js');
     const { clusterApplyRequest } = await import('../../src/api/schemas.js');
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const store = new Store(openDatabase(join(mkdtempSync(join(tmpdir(), 'ownstack-apply-')), 'state.db')));
-    const svc = new Service(store);
+    const dir = mkdtempSync(join(tmpdir(), 'ownstack-apply-'));
+    const store = new Store(openDatabase(join(dir, 'state.db')));
+    const svc = new Service(store, new Reconciler(store, dir, noopRuntime, () => undefined));
     const token = 'a'.repeat(40);
     const zone = '0123456789abcdef0123456789abcdef';
     const req = (document: unknown) => clusterApplyRequest.parse({ document });

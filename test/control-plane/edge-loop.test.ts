@@ -1,8 +1,8 @@
 // The proxy → edge loop logs a warning when it appears, changes or clears — not on every tick.
 import { describe, expect, test } from 'vitest';
-import { startEdgeLoop } from '../../src/control-plane/edge-loop.js';
-import type { Reconciler } from '../../src/control-plane/reconcile.js';
-import type { ClusterRow, Store } from '../../src/control-plane/store.js';
+import { startEdgeLoop } from '../../src/control-plane/runtime/edge-loop.js';
+import type { Reconciler } from '../../src/control-plane/runtime/reconcile.js';
+import type { ClusterRow, Store } from '../../src/control-plane/store/store.js';
 
 function harness() {
   const rows: ClusterRow[] = [{ id: 1, name: 'web', edge: 'dns_rr', edge_published: null, edge_error: null } as ClusterRow];

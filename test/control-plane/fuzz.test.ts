@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { routes, type Route } from '../../src/api/routes.js';
 import { errorBody } from '../../src/api/schemas.js';
-import { MAX_BODY_BYTES } from '../../src/control-plane/http.js';
+import { MAX_BODY_BYTES } from '../../src/control-plane/http/router.js';
 import { dumpDb, removeHome, startTestServer, type TestServer } from './helpers.js';
 import { rawRequest } from './helpers-raw.js';
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
-import { MIGRATIONS, migrate, openDatabase } from '../../src/control-plane/db.js';
+import { MIGRATIONS, migrate, openDatabase } from '../../src/control-plane/store/db.js';
 import { removeHome, startTestServer, tempHome, type TestServer } from './helpers.js';
 
 let s: TestServer | undefined;

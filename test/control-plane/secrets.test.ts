@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildOpenApi } from '../../src/api/openapi.js';
 import { clusterCreateRequest, clusterUpdateRequest } from '../../src/api/schemas.js';
-import { openDatabase } from '../../src/control-plane/db.js';
-import { Service } from '../../src/control-plane/service.js';
-import { Store } from '../../src/control-plane/store.js';
+import { openDatabase } from '../../src/control-plane/store/db.js';
+import { noopRuntime, Reconciler } from '../../src/control-plane/runtime/reconcile.js';
+import { Service } from '../../src/control-plane/service/service.js';
+import { Store } from '../../src/control-plane/store/store.js';
 import { secretFieldsOf } from '../../src/inputs/parse.js';
 import { dumpDb, removeHome, startTestServer, tempHome, type TestServer } from './helpers.js';
 
@@ -80,7 +81,8 @@ describe('cluster update (PATCH /api/clusters/:cluster)', () => {
     const home = tempHome();
     const db = openDatabase(join(home, 'state.db'));
     try {
-      const svc = new Service(new Store(db));
+      const store = new Store(db);
+      const svc = new Service(store, new Reconciler(store, home, noopRuntime, () => undefined));
       const old = 'b2xkLXRzaWctc2VjcmV0LTEyMzQ1Njc4OTA=';
       svc.clusterCreate(
         clusterCreateRequest.parse({

@@ -1,12 +1,13 @@
 // Pure pieces: did-you-mean, migrations, loopback check, idempotency store.
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { MIGRATIONS, migrate, openDatabase } from '../../src/control-plane/db.js';
-import { IdempotencyStore, requestHash } from '../../src/control-plane/idempotency.js';
+import { MIGRATIONS, migrate, openDatabase } from '../../src/control-plane/store/db.js';
+import { requestHash } from '../../src/control-plane/http/idempotency.js';
+import { IdempotencyStore } from '../../src/control-plane/store/idempotency.js';
 import { isLoopback } from '../../src/control-plane/server.js';
-import { bumpGenerationIfChanged } from '../../src/control-plane/reconcile.js';
-import type { Rendered } from '../../src/control-plane/render.js';
-import { Store, type ClusterRow } from '../../src/control-plane/store.js';
+import { bumpGenerationIfChanged } from '../../src/control-plane/runtime/reconcile.js';
+import type { Rendered } from '../../src/control-plane/runtime/render.js';
+import { Store, type ClusterRow } from '../../src/control-plane/store/store.js';
 import { didYouMean, levenshtein } from '../../src/control-plane/suggest.js';
 import { removeHome, tempHome } from './helpers.js';
 

@@ -3,8 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { systemClock, type Clock } from '../../src/clock.js';
-import { createExec, describeExit } from '../../src/control-plane/deploy-exec.js';
-import { waitHealthy, type ProbeFn } from '../../src/control-plane/deploy-health.js';
+import { createExec, describeExit } from '../../src/control-plane/service/deploy-exec.js';
+import { waitHealthy, type ProbeFn } from '../../src/control-plane/service/deploy-health.js';
 import { probeHttp } from '../../src/proxy/probe.js';
 
 const exec = createExec(systemClock);

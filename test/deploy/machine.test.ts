@@ -2,7 +2,7 @@
 // and (property-based) the safety invariants under any sequence of outcomes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { begin, initialState, nextActions, reduce, type Action, type MachineState, type Op, type Result } from '../../src/control-plane/deploy-machine.js';
+import { begin, initialState, nextActions, reduce, type Action, type MachineState, type Op, type Result } from '../../src/control-plane/service/deploy-machine.js';
 
 type Outcome = 'ok' | 'fail' | 'refuse' | 'already-draining';
 

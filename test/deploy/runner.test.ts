@@ -7,9 +7,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import type { DeployEvent } from '../../src/api/schemas.js';
 import { deploy as deploySchema } from '../../src/api/schemas.js';
-import type { ExecFn, ExecRequest, ExecResult } from '../../src/control-plane/deploy-exec.js';
-import type { ProbeFn } from '../../src/control-plane/deploy-health.js';
-import { createDeployRunner, type DeployRunnerOptions } from '../../src/control-plane/deploy-runner.js';
+import type { ExecFn, ExecRequest, ExecResult } from '../../src/control-plane/service/deploy-exec.js';
+import type { ProbeFn } from '../../src/control-plane/service/deploy-health.js';
+import { createDeployRunner, type DeployRunnerOptions } from '../../src/control-plane/service/deploy-runner.js';
 import { removeHome, startTestServer, type TestServer } from '../control-plane/helpers.js';
 
 /** Sleeps are real but at most 5 ms: health intervals and grace periods pass at once. */

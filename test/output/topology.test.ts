@@ -3,7 +3,7 @@ import { formatShare, renderTopology } from '../../src/output/topology.js';
 import { sampleStatus } from '../fixtures/contract.js';
 import type { ClusterStatus } from '../../src/api/schemas.js';
 import { ANSI, bufferIO, stripAnsi } from './fake-io.js';
-import { blankProxyStatus } from '../../src/control-plane/reconcile.js';
+import { blankProxyStatus } from '../../src/control-plane/runtime/reconcile.js';
 
 describe('formatShare', () => {
   it.each([

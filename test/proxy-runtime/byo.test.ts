@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/proxy/runtime-process.js';
-import { CADDY_INSTALL_HINT } from '../../src/control-plane/agent-runtime.js';
+import { isAlive } from '../../src/process.js';
+import { CADDY_INSTALL_HINT } from '../../src/control-plane/runtime/agent-runtime.js';
 import { removeHome } from '../control-plane/helpers.js';
 import { get, startProxyServer, startVariantServers, waitFor, type ProxyTestServer, type VariantServer } from './helpers.js';
 

@@ -6,11 +6,11 @@ import { writeFileSync } from 'node:fs';
 import { createServer, request, type Agent, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { AgentRuntime } from '../../src/control-plane/agent-runtime.js';
+import { AgentRuntime } from '../../src/control-plane/runtime/agent-runtime.js';
 import { agentCommand } from '../../src/control-plane/compose.js';
 import { localPaths } from '../../src/local/files.js';
 import { stopLocalProxies } from '../../src/local/stop.js';
-import { LocalAgents } from '../../src/control-plane/local-agents.js';
+import { LocalAgents } from '../../src/control-plane/runtime/local-agents.js';
 import type { ControlPlaneOptions } from '../../src/control-plane/server.js';
 import { startTestServer, tempHome, type TestServer } from '../control-plane/helpers.js';
 

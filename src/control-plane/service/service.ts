@@ -2,17 +2,22 @@
 // the cluster before and after, so the plan, the refusal checks and the generation bump all see
 // exactly the committed state; a dry run computes the same plan and rolls the transaction back.
 import type { z } from 'zod';
-import type * as s from '../api/schemas.js';
-import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER, parseDuration } from '../inputs/index.js';
-import { secretFieldsOf } from '../inputs/parse.js';
-import { isSecretPath } from '../inputs/secret.js';
-import { clusterUpdateRequest } from '../api/requests.js';
-import type { Db } from './db.js';
-import { conflict, invalid, notFound } from './http-error.js';
+import type * as s from '../../api/schemas.js';
+import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER, parseDuration } from '../../inputs/index.js';
+import { secretFieldsOf } from '../../inputs/parse.js';
+import { isSecretPath } from '../../inputs/secret.js';
+import { clusterUpdateRequest } from '../../api/requests.js';
+import type { Db } from '../store/db.js';
+import { conflict, HttpError, invalid, notFound } from '../http-error.js';
+import type { AgentConfig } from '../../api/agent.js';
+import { exportCluster } from './cluster-apply.js';
+import type { DeployLog } from './deploys.js';
+import { verifyEdge } from './edge-verify.js';
+import { agentConfigOf, clusterStatus, proxyConfig } from './status.js';
 import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, unrenderedSnapshot, type Snapshot } from './plan.js';
-import { bumpGenerationIfChanged } from './reconcile.js';
-import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from './render.js';
-import { edgeConfigOf, now, type ClusterRow, type Store, type UpstreamRow } from './store.js';
+import { bumpGenerationIfChanged, type Reconciler } from '../runtime/reconcile.js';
+import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from '../runtime/render.js';
+import { edgeConfigOf, now, parseList, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
 
 type Out<T extends z.ZodType> = z.output<T>;
 
@@ -34,24 +39,55 @@ class Rollback<T> {
 export class Service {
   readonly db: Db;
 
-  /** Issue 4: `listenBase` moves every local cluster's ports (OWNSTACK_PROXY_PORT_BASE; default FIRST_LISTEN_PORT). */
+  /** `listenBase` moves every local cluster's ports (OWNSTACK_PROXY_PORT_BASE; default FIRST_LISTEN_PORT). */
   constructor(
     readonly store: Store,
-    private readonly ports: { listenBase?: number } = {},
+    /** Brings files, proxies and the edge to the committed state; keeps the last committed render. */
+    readonly reconciler: Reconciler,
+    private readonly opts: { listenBase?: number } = {},
   ) {
     this.db = store.db;
   }
 
-  /** Told about every render a transaction commits (the reconciler reuses it instead of rendering again). */
-  onRender: (clusterId: number, rendered: Rendered) => void = () => undefined;
-  /** The last committed render of a cluster, if remembered (used only when its hash is the row's). */
-  recallRender: (clusterId: number) => Rendered | undefined = () => undefined;
-
-  /** Bumps the generation when the render changed and hands the render to onRender. */
+  /** Bumps the generation when the render changed and hands the render to the reconciler (it reuses it). */
   commitRender(c: ClusterRow, rendered: Rendered): ClusterRow {
     const row = bumpGenerationIfChanged(this.store, c, rendered);
-    this.onRender(c.id, rendered);
+    this.reconciler.remember(c.id, rendered);
     return row;
+  }
+
+  /** The last committed render of a cluster, if remembered (used only when its hash is the row's). */
+  recallRender(clusterId: number): Rendered | undefined {
+    return this.reconciler.recall(clusterId);
+  }
+
+  /**
+   * Runs a mutation in one transaction, then reconciles the clusters its outcome names. A plan in
+   * the body gets the reconcile's warnings. A proxy that refused the new config (it keeps serving
+   * the old one) is a 500 `failed` naming the saved response: the change is saved but did not take effect.
+   */
+  async commit<R extends { outcome?: Outcome<unknown> }>(work: () => R): Promise<R> {
+    const result = this.tx(work);
+    const outcome = result.outcome;
+    if (outcome === undefined) return result;
+    const warnings: string[] = [];
+    const failed: string[] = [];
+    for (const id of new Set(outcome.reconcile)) {
+      const r = await this.reconciler.reconcile(id);
+      warnings.push(...r.warnings);
+      failed.push(...(r.failed ?? []));
+    }
+    const plan = (outcome.body as { plan?: { warnings: string[] } } | null)?.plan;
+    if (plan && warnings.length > 0) plan.warnings.push(...warnings);
+    if (failed.length > 0) {
+      throw new HttpError(500, {
+        code: 'failed',
+        message: `the change was saved, but the proxies did not apply it: ${failed.join('; ')}`,
+        hint: 'a proxy that refused keeps serving its previous config; see `ownstack cluster status` (last_error), fix the cause, then retry: any later change, or the periodic reconcile within a minute, applies the current config',
+        details: { saved: true, response: outcome.body },
+      });
+    }
+    return result;
   }
 
   /** Runs `fn` in one BEGIN IMMEDIATE transaction (a savepoint when already inside one). */
@@ -100,6 +136,36 @@ export class Service {
   }
 
   // ---------- clusters ----------
+  /** The cluster a reference names (404 with suggestions otherwise). */
+  cluster(ref: string): ClusterRow {
+    return this.store.cluster(ref);
+  }
+
+  /** The cluster with this id, or undefined once it is destroyed. */
+  clusterById(id: number): ClusterRow | undefined {
+    return this.store.clusterById(id);
+  }
+
+  /** The cluster as one export document, read in one transaction (one consistent moment). */
+  clusterExport(ref: string): Outcome<s.ClusterExport> {
+    return { body: this.db.transaction(() => exportCluster(this.store, this.store.cluster(ref)))(), reconcile: [] };
+  }
+
+  /** `cluster status`: the stored topology plus what the runtime and the edge report now. */
+  clusterStatus(ref: string, deploys: DeployLog): Promise<s.ClusterStatus> {
+    return clusterStatus(this.store, this.reconciler, deploys, this.store.cluster(ref));
+  }
+
+  /** The rendered proxy config of a cluster. */
+  proxyConfig(ref: string): s.ProxyConfig {
+    return proxyConfig(this.store, this.reconciler, this.store.cluster(ref));
+  }
+
+  /** What an agent of the cluster runs: the config of its current generation. */
+  agentConfig(c: ClusterRow): AgentConfig {
+    return agentConfigOf(this.store, this.reconciler, c);
+  }
+
   clusterList(): Outcome<Out<typeof s.clusterList>> {
     return { body: { clusters: this.store.clusters().map((c) => this.store.toCluster(c)) }, reconcile: [] };
   }
@@ -121,6 +187,12 @@ export class Service {
   /** Refuses a cluster name that is taken (checked before the edge is verified, and again in the transaction). */
   assertClusterNameFree(name: string): void {
     if (this.store.clusterByName(name)) throw conflict(`cluster ${name} already exists`, { field: 'name', value: name, hint: 'pick another name or destroy the existing cluster first' });
+  }
+
+  /** What a create checks before its transaction: the name is free and the provider accepts the edge settings. */
+  async clusterCreateCheck(input: Out<typeof s.clusterCreateRequest>): Promise<void> {
+    this.assertClusterNameFree(input.name);
+    await verifyEdge(this.reconciler, input);
   }
 
   clusterCreate(input: Out<typeof s.clusterCreateRequest>): Outcome<s.Cluster> {
@@ -158,6 +230,12 @@ export class Service {
       }
     }
     return { name: c.name, edge: c.edge, edge_config: { ...stored, ...given } };
+  }
+
+  /** New edge credentials are checked with the provider before the update's transaction, as at create (dry runs too). */
+  async clusterUpdateCheck(ref: string, input: Out<typeof s.clusterUpdateRequest>): Promise<void> {
+    const edge = this.edgeUpdate(this.store.cluster(ref), input);
+    if (edge) await verifyEdge(this.reconciler, edge);
   }
 
   /** Changes what `create` set that can change safely: health settings, proxy count, edge credentials. */
@@ -222,10 +300,10 @@ export class Service {
   /** In the caller's transaction: the cluster's row (ports allocated), without hostnames and not rendered yet. */
   insertCluster(input: Omit<Out<typeof s.clusterCreateRequest>, 'hostnames'>): ClusterRow {
     this.assertClusterNameFree(input.name);
-    // Issue 4: the same layout as FIRST_LISTEN_PORT / FIRST_BRIDGE_PORT, shifted by the configured base.
-    const listenBase = this.ports.listenBase ?? FIRST_LISTEN_PORT;
+    // The same layout as FIRST_LISTEN_PORT / FIRST_BRIDGE_PORT, shifted by the configured base.
+    const listenBase = this.opts.listenBase ?? FIRST_LISTEN_PORT;
     const bridgeBase = listenBase + (FIRST_BRIDGE_PORT - FIRST_LISTEN_PORT);
-    const maxClusters = this.ports.listenBase === undefined ? MAX_LOCAL_CLUSTERS : Math.min(MAX_LOCAL_CLUSTERS, Math.floor((65536 - bridgeBase) / BRIDGE_BLOCK));
+    const maxClusters = this.opts.listenBase === undefined ? MAX_LOCAL_CLUSTERS : Math.min(MAX_LOCAL_CLUSTERS, Math.floor((65536 - bridgeBase) / BRIDGE_BLOCK));
     const used = new Set(this.store.clusters().map((c) => c.port));
     const usedBridges = new Set(this.store.clusters().map((c) => c.bridge_base_port));
     let slot = 0;
@@ -537,7 +615,7 @@ export class Service {
         input.weight,
         now(),
       );
-      if (parseAddresses(app.addresses).length === 0) warnings.push(`app ${app.name} has no addresses yet: it receives no traffic until it has some`);
+      if (parseList(app.addresses).length === 0) warnings.push(`app ${app.name} has no addresses yet: it receives no traffic until it has some`);
       return { result: this.store.member(c, app.name).member, warnings };
     });
   }
@@ -661,14 +739,5 @@ export function describeUpstream(u: UpstreamRow): string {
 
 function unique(list: string[]): string[] {
   return [...new Set(list)];
-}
-
-function parseAddresses(json: string): string[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
 }
 

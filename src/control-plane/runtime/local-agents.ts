@@ -6,8 +6,9 @@
 // `local stop --proxies`. An agent that dies is started again (backoff up to 30 s).
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { commandEnv } from '../command-env.js';
-import { cmdlineOf, isAlive, readPidFile, spawnDetached, terminate } from '../proxy/runtime-process.js';
+import { commandEnv } from '../../command-env.js';
+import { cmdlineOf, isAlive } from '../../process.js';
+import { readPidFile, spawnDetached, terminate } from '../../proxy/runtime-process.js';
 import type { RuntimeCluster } from './reconcile.js';
 
 export const MAX_RESTART_DELAY_MS = 30_000;

@@ -1,12 +1,12 @@
 // What the control plane derives from a cluster's rows: the routing table, the proxy env and
 // Caddyfile (via src/proxy, never re-implemented here) and the edge records it wants published.
 import { createHash } from 'node:crypto';
-import type { EdgeRecordView } from '../api/schemas.js';
-import { renderCaddyfile } from '../proxy/caddyfile.js';
-import { renderEnv, renderEnvFile } from '../proxy/env.js';
-import { computeRouting, type RoutingTable } from '../proxy/routing.js';
-import type { RenderCluster } from '../proxy/types.js';
-import type { ClusterRow, EdgeMode, Store } from './store.js';
+import type { EdgeRecordView } from '../../api/schemas.js';
+import { renderCaddyfile } from '../../proxy/caddyfile.js';
+import { renderEnv, renderEnvFile } from '../../proxy/env.js';
+import { computeRouting, type RoutingTable } from '../../proxy/routing.js';
+import type { RenderCluster } from '../../proxy/types.js';
+import type { ClusterRow, EdgeMode, Store } from '../store/store.js';
 
 /** A cluster's rendered proxy configuration. */
 export interface Rendered {

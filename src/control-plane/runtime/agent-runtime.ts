@@ -5,18 +5,19 @@
 // their first report. A proxy app without a command is run by its owner: only its healthz is probed.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AgentReport } from '../api/agent.js';
-import type { proxyStatus } from '../api/schemas.js';
+import type { AgentReport } from '../../api/agent.js';
+import type { proxyStatus } from '../../api/schemas.js';
 import type { z } from 'zod';
-import { writeFileAtomic } from '../atomic-file.js';
-import { HEALTHZ_PATH } from '../proxy/caddyfile.js';
-import { REFRESH_MS } from '../proxy/dynamic-caddyfile.js';
-import { probeHttp, probePlan } from '../proxy/probe.js';
+import { writeFileAtomic } from '../../atomic-file.js';
+import { HEALTHZ_PATH } from '../../proxy/caddyfile.js';
+import { REFRESH_MS } from '../../proxy/dynamic-caddyfile.js';
+import { probeHttp, probePlan } from '../../proxy/probe.js';
 import type { Rendered } from './render.js';
 import { blankProxyStatus, type ProxyRuntime, type RuntimeCluster } from './reconcile.js';
-import { AgentTokens, LOCAL_TOKEN_NAME, type ProxyFleet, type ProxyRecord } from './fleet.js';
+import { AgentTokens, LOCAL_TOKEN_NAME } from '../store/agent-tokens.js';
+import type { ProxyFleet, ProxyRecord } from './fleet.js';
 import { localReplica, localTokenFile, type LocalAgents } from './local-agents.js';
-import type { Store } from './store.js';
+import type { Store } from '../store/store.js';
 
 type ProxyStatus = z.infer<typeof proxyStatus>;
 

@@ -1,45 +1,15 @@
-// Deploy jobs: the rows, the event log and the seam for the deploy runner (a later task).
-// Without a runner a job is created `queued` and stays queued; nothing pretends it ran.
+// The deploy tables: job snapshots, member steps and the append-only event log, with live
+// subscribers for the event streams.
 import { EventEmitter } from 'node:events';
-import type { z } from 'zod';
-import { FINISHED_STATES } from '../api/schemas.js';
-import type * as s from '../api/schemas.js';
-import { conflict, invalid, notFound } from './http-error.js';
-import type { Outcome } from './service.js';
-import { now, parseList, type ClusterRow, type Store } from './store.js';
+import { FINISHED_STATES } from '../../api/schemas.js';
+import type * as s from '../../api/schemas.js';
+import { now, parseList, type Store } from './store.js';
 
 type DeployState = s.Deploy['state'];
 type MemberStep = s.Deploy['members'][number]['step'];
 type EventType = s.DeployEvent['type'];
 
-/**
- * Runs deploy jobs. The control plane calls start() after a job was committed `queued`, and
- * abort() when an abort is requested while the job is `running` (the runner finishes the current
- * step safely, undrains, and sets the state to `aborted`). The runner reports progress only
- * through the DeployLog it is given: state, member steps and events, each committed at once.
- */
-export interface DeployRunner {
-  /**
-   * Refuses a job the runner could not run safely (throws an HttpError), before it is created;
-   * runs inside the start transaction. E.g. rolling with fewer than two active members.
-   */
-  preflight?(job: DeployPreflight): void;
-  start(deployId: number, log: DeployLog): void;
-  abort(deployId: number, log: DeployLog): void;
-  /** Stop accepting work and wait for running jobs to reach a safe point. */
-  close?(): Promise<void>;
-}
-
-/** What a runner's preflight sees of a job about to be created. */
-export interface DeployPreflight {
-  cluster: ClusterRow;
-  strategy: 'parallel' | 'rolling';
-  force: boolean;
-  /** The members in deploy order. */
-  apps: string[];
-}
-
-const NO_RUNNER_NOTE = 'no deploy runner is attached to this control plane yet: the job stays queued until one picks it up';
+/** States after which a job never changes again. */
 
 interface DeployRow {
   id: number;
@@ -276,115 +246,40 @@ export class DeployLog {
     for (const r of rows) this.interrupt(r.id, 'interrupted by a control plane restart', undrain);
     return rows.length;
   }
-}
 
-/** The deploy endpoints. */
-export class DeployService {
-  constructor(
-    private readonly store: Store,
-    readonly log: DeployLog,
-    private readonly runner: DeployRunner | null,
-  ) {}
-
-  private job(c: ClusterRow, rawId: string): s.Deploy {
-    const id = parseId(rawId);
-    const row = this.log.row(id);
-    if (!row || row.cluster_id !== c.id) {
-      const ids = this.store.all<{ id: number }>('SELECT id FROM deploys WHERE cluster_id = ? ORDER BY id DESC LIMIT 20', c.id).map((r) => String(r.id));
-      throw notFound('deploy', rawId, ids, { field: 'id', scope: `cluster ${c.name}` });
-    }
-    return this.log.view(row);
+  /** Creates a job `queued` with its members `pending`, in deploy order; answers its id. */
+  create(clusterId: number, strategy: 'parallel' | 'rolling', force: boolean, skipped: unknown[], members: { app: string; addresses: string }[]): number {
+    const deployId = this.store.run(
+      "INSERT INTO deploys (cluster_id, strategy, state, force, skipped, created_at) VALUES (?, ?, 'queued', ?, ?, ?)",
+      clusterId,
+      strategy,
+      force ? 1 : 0,
+      JSON.stringify(skipped),
+      now(),
+    ).lastInsertRowid;
+    members.forEach((m, i) => {
+      this.store.run("INSERT INTO deploy_members (deploy_id, position, app, addresses, step) VALUES (?, ?, ?, ?, 'pending')", deployId, i, m.app, m.addresses);
+    });
+    return deployId;
   }
 
-  start(ref: string, input: z.output<typeof s.deployRequest>): Outcome<s.Deploy> {
-    const id = this.store.db
-      .transaction(() => {
-        const c = this.store.cluster(ref);
-        const running = this.log.current(c.id);
-        if (running) {
-          throw conflict(`cluster ${c.name} already has deploy ${running.id} (${running.state})`, {
-            hint: `follow it (cluster deploy:status ${c.name} ${running.id}) or abort it first`,
-            details: { deploy_id: running.id, state: running.state },
-          });
-        }
-        const ups = this.store.upstreams(c.id).sort((a, b) => a.id - b.id);
-        const members: { app: string; addresses: string }[] = [];
-        for (const u of ups) {
-          if (u.kind === 'app' && !members.some((m) => m.app === u.app_name)) members.push({ app: u.app_name!, addresses: u.app_addresses ?? '[]' });
-        }
-        if (members.length === 0) {
-          throw conflict(`cluster ${c.name} has no app upstreams: there is nothing to deploy`, {
-            hint: 'URL upstreams are deployed where they live; add an app with cluster upstream add --app or cluster member add',
-          });
-        }
-        this.runner?.preflight?.({ cluster: c, strategy: input.strategy, force: input.force, apps: members.map((m) => m.app) });
-        const skipped = ups
-          .filter((u) => u.kind === 'url')
-          .map((u) => ({ upstream_id: u.id, url: u.url!, reason: 'a URL upstream is not deployed by ownstack' }));
-        const deployId = this.store.run(
-          "INSERT INTO deploys (cluster_id, strategy, state, force, skipped, created_at) VALUES (?, ?, 'queued', ?, ?, ?)",
-          c.id,
-          input.strategy,
-          input.force ? 1 : 0,
-          JSON.stringify(skipped),
-          now(),
-        ).lastInsertRowid;
-        members.forEach((m, i) => {
-          this.store.run("INSERT INTO deploy_members (deploy_id, position, app, addresses, step) VALUES (?, ?, ?, ?, 'pending')", deployId, i, m.app, m.addresses);
-        });
-        this.log.append(deployId, { type: 'state', state: 'queued', message: `${input.strategy} deploy of ${members.length} member(s) queued` });
-        if (!this.runner) this.log.append(deployId, { type: 'log', message: NO_RUNNER_NOTE });
-        return deployId;
-      })
-      .immediate();
-    this.runner?.start(id, this.log);
-    return { body: this.log.get(id)!, reconcile: [] };
+  /** The newest 50 jobs of a cluster. */
+  list(clusterId: number): DeployRow[] {
+    return this.store.all<DeployRow>(`${DEPLOY_SELECT} WHERE d.cluster_id = ? ORDER BY d.id DESC LIMIT 50`, clusterId);
   }
 
-  list(ref: string): Outcome<z.output<typeof s.deployList>> {
-    const c = this.store.cluster(ref);
-    const rows = this.store.all<DeployRow>(`${DEPLOY_SELECT} WHERE d.cluster_id = ? ORDER BY d.id DESC LIMIT 50`, c.id);
-    return { body: { deploys: rows.map((r) => this.log.view(r)) }, reconcile: [] };
+  /** The ids of a cluster's newest 20 jobs (the suggestions of a 404). */
+  recentIds(clusterId: number): number[] {
+    return this.store.all<{ id: number }>('SELECT id FROM deploys WHERE cluster_id = ? ORDER BY id DESC LIMIT 20', clusterId).map((r) => r.id);
   }
 
-  show(ref: string, rawId: string): Outcome<s.Deploy> {
-    return { body: this.job(this.store.cluster(ref), rawId), reconcile: [] };
+  /** Marks the members that never started as skipped (an abort before the job ran). */
+  skipPending(deployId: number): void {
+    this.store.run("UPDATE deploy_members SET step = 'skipped' WHERE deploy_id = ? AND step = 'pending'", deployId);
   }
 
-  /** Resolves the job for the events stream (404s like show). */
-  resolve(ref: string, rawId: string): s.Deploy {
-    return this.job(this.store.cluster(ref), rawId);
+  /** Records that an abort was asked for (the runner stops at its next safe point). */
+  requestAbort(deployId: number): void {
+    this.store.run('UPDATE deploys SET abort_requested = 1 WHERE id = ?', deployId);
   }
-
-  abort(ref: string, rawId: string): Outcome<s.Deploy> {
-    const c = this.store.cluster(ref);
-    const job = this.job(c, rawId);
-    if (FINISHED_STATES.includes(job.state)) {
-      throw conflict(`deploy ${job.id} already finished (${job.state})`, { details: { deploy_id: job.id, state: job.state } });
-    }
-    let askRunner = false;
-    this.store.db
-      .transaction(() => {
-        if (job.state === 'queued') {
-          // Nothing started: no member was drained, so stopping here is safe.
-          this.store.run("UPDATE deploy_members SET step = 'skipped' WHERE deploy_id = ? AND step = 'pending'", job.id);
-          this.log.setState(job.id, 'aborted', 'aborted before it started');
-        } else {
-          this.store.run('UPDATE deploys SET abort_requested = 1 WHERE id = ?', job.id);
-          this.log.append(job.id, { type: 'log', message: 'abort requested: finishing the current step, then undraining and stopping' });
-          askRunner = true;
-        }
-      })
-      .immediate();
-    if (askRunner) this.runner?.abort(job.id, this.log);
-    return { body: this.log.get(job.id)!, reconcile: [] };
-  }
-}
-
-/** A path id: decimal digits only. */
-export function parseId(raw: string, field = 'id'): number {
-  if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) {
-    throw invalid(`invalid ${field} ${JSON.stringify(raw)}: an id is a positive whole number`, { field, value: raw, rule: 'an id is a positive whole number' });
-  }
-  return Number(raw);
 }

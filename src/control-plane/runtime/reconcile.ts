@@ -2,12 +2,12 @@
 // is the only source of truth; everything here can be re-run at any time (e.g. after a kill -9).
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from '../../atomic-file.js';
 import type { z } from 'zod';
-import type { EdgeRecordView, proxyStatus } from '../api/schemas.js';
-import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeLogger, type EdgeProxy, type EdgeTargetHealth } from '../edge/index.js';
+import type { EdgeRecordView, proxyStatus } from '../../api/schemas.js';
+import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeLogger, type EdgeProxy, type EdgeTargetHealth } from '../../edge/index.js';
 import { proxyAddresses, renderRow, type Rendered } from './render.js';
-import { edgeConfigOf, now, type ClusterRow, type Store } from './store.js';
+import { edgeConfigOf, now, type ClusterRow, type Store } from '../store/store.js';
 
 export type ProxyStatus = z.infer<typeof proxyStatus>;
 
@@ -21,7 +21,7 @@ export interface RuntimeCluster {
   generation: number;
   /** $OWNSTACK_HOME/local/clusters/<name> (Caddyfile, proxy.env). */
   dir: string;
-  /** Issue 4: bring-your-own proxy — the cluster's proxy app, its command (deploy_cmd) and whether it exists; null = default Caddy. */
+  /** Bring-your-own proxy — the cluster's proxy app, its command (deploy_cmd) and whether it exists; null = default Caddy. */
   proxy?: { app: string; command: string | null; exists: boolean } | null;
 }
 
@@ -85,7 +85,7 @@ interface Published {
 export interface ReconcileResult {
   /** Problems that did not undo the change (files, runtime or edge); the next reconcile retries. */
   warnings: string[];
-  /** Issue 4: a running proxy refused the new config (it keeps the old one): the mutation must fail. */
+  /** A running proxy refused the new config (it keeps the old one): the mutation must fail. */
   failed?: string[];
 }
 
@@ -116,7 +116,7 @@ export class Reconciler {
   }
 
   runtimeCluster(c: ClusterRow): RuntimeCluster {
-    // Issue 4: a proxy app's command is its deploy_cmd (see src/proxy/runtime-command.ts).
+    // A proxy app's command is its deploy_cmd (the agent runs it).
     const app = c.proxy_app === null ? undefined : this.store.appByName(c.proxy_app);
     const proxy = c.proxy_app === null ? null : { app: c.proxy_app, command: app?.deploy_cmd ?? null, exists: app !== undefined };
     return { id: c.id, name: c.name, port: c.port, bridgeBasePort: c.bridge_base_port, proxyCount: c.proxy_count, generation: c.generation, dir: this.clusterDir(c.name), proxy };
@@ -138,7 +138,7 @@ export class Reconciler {
     };
     const driver = createEdgeDriver(
       { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
-      // Issue 7: env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
+      // The env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
       { clusterDir: this.clusterDir(c.name), env: this.env, logger, ...rest },
     );
     return skipWildcards(driver);
@@ -175,7 +175,7 @@ export class Reconciler {
   }
 
   /**
-   * Issue 4: one pass of the proxy → edge loop — re-reads the proxies' health and republishes the
+   * One pass of the proxy → edge loop — re-reads the proxies' health and republishes the
    * edge if the healthy set changed. No re-render and no proxy apply (those retry on the periodic
    * reconcile). Serialised with the cluster's reconciles.
    */
@@ -306,12 +306,12 @@ export class Reconciler {
     const last = parsePublished(c.edge_published);
     // A replica is dropped only when its health check fails; unknown (no runtime yet) is kept.
     const chosen = chooseHealthyProxies(
-      // Issue 4: a restarted replica reports `starting` for one health interval before it rejoins.
+      // A restarted replica reports `starting` for one health interval before it rejoins.
       all.map((p) => ({ address: p.address, port: p.port, healthy: p.healthz !== 'failing' && p.state !== 'starting' })),
       last?.proxies ?? null,
     );
     if (chosen.warning) warnings.push(`edge of cluster ${c.name}: ${chosen.warning}`);
-    // Issue 7: a wildcard hostname is not published (and must not stop the others from being published).
+    // A wildcard hostname is not published (and must not stop the others from being published).
     const { publish: edgeHosts, skipped } = edgeHostnames(c.edge, hosts);
     if (skipped.length > 0) warnings.push(wildcardWarning(c, skipped));
     const want: Published = { hosts: [...edgeHosts].sort(), proxies: chosen.proxies };
@@ -339,7 +339,7 @@ export class Reconciler {
       const hosts = this.store.domains(c.id).map((d) => d.hostname);
       const driver = this.edgeDriver(c);
       const records = await driver.read(hosts);
-      // Issue 7: provider-side target health (aws_alb: DescribeTargetHealth, draining targets included).
+      // Provider-side target health (aws_alb: DescribeTargetHealth, draining targets included).
       const health = driver.health ? await driver.health() : undefined;
       return { records: records.map((r) => ({ hostname: r.hostname, type: r.type, value: r.value })), error: null, ...(health ? { health } : {}) };
     } catch (err) {
@@ -367,7 +367,7 @@ export class Reconciler {
 }
 
 /**
- * Issue 7: the hostnames the edge publishes records for. dns_rr and cloudflare publish one record
+ * The hostnames the edge publishes records for. dns_rr and cloudflare publish one record
  * set per plain hostname; a wildcard (`*.example.com`) is skipped: the operator points it at the
  * proxies (the zone file provider's dns.hosts and the drivers' name checks take plain names only).
  * aws_alb ignores hostnames (its listener rules route by host).
@@ -377,7 +377,7 @@ export function edgeHostnames(mode: ClusterRow['edge'], hosts: string[]): { publ
   return { publish: hosts.filter((h) => !h.startsWith('*.')), skipped: hosts.filter((h) => h.startsWith('*.')) };
 }
 
-/** Issue 7: the driver with wildcard hostnames left out of publish/read/remove (so destroy and status work with them). */
+/** The driver with wildcard hostnames left out of publish/read/remove (so destroy and status work with them). */
 function skipWildcards(driver: EdgeDriver): EdgeDriver {
   const plain = (hosts: string[]): string[] => edgeHostnames(driver.mode, hosts).publish;
   return {

@@ -11,7 +11,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 
 export interface ExecRequest {
   command: string;

@@ -1,11 +1,11 @@
 // Typed queries over the state database and the mapping from rows to the contract's resources.
-import type { App, Cluster, Domain, Member, Upstream, Variant } from '../api/schemas.js';
-import { maskSecret } from '../edge/secrets.js';
-import { urlHostPort } from '../inputs/upstream-url.js';
-import type { RenderCluster } from '../proxy/types.js';
+import type { App, Cluster, Domain, Member, Upstream, Variant } from '../../api/schemas.js';
+import { maskSecret } from '../../edge/secrets.js';
+import { urlHostPort } from '../../inputs/upstream-url.js';
+import type { RenderCluster } from '../../proxy/types.js';
 import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
-import { notFound } from './http-error.js';
+import { notFound } from '../http-error.js';
 
 export type EdgeMode = Cluster['edge'];
 export type Status = 'active' | 'draining';
@@ -196,6 +196,15 @@ export class Store {
   /** Ids of the clusters that route to an app. */
   clustersUsingApp(appId: number): ClusterRow[] {
     return this.all<ClusterRow>('SELECT * FROM clusters WHERE id IN (SELECT DISTINCT cluster_id FROM upstreams WHERE app_id = ?) ORDER BY id', appId);
+  }
+
+  /** Deletes a cluster; the rows that reference it go with it (ON DELETE CASCADE). */
+  deleteCluster(id: number): void {
+    this.run('DELETE FROM clusters WHERE id = ?', id);
+  }
+
+  deleteApp(id: number): void {
+    this.run('DELETE FROM apps WHERE id = ?', id);
   }
 
   // ---------- rendering input ----------

@@ -12,20 +12,20 @@
 // - Drains are recorded per job (deploy_members.drained): an abort, a shutdown or a restart
 //   undrains exactly what the job drained, never a member an operator had drained before.
 import { homedir } from 'node:os';
-import { systemClock, type Clock } from '../clock.js';
-import { FINISHED_STATES } from '../api/schemas.js';
-import type * as s from '../api/schemas.js';
-import { commandEnv } from '../command-env.js';
-import { parseDuration } from '../inputs/duration.js';
-import { probeHttp } from '../proxy/probe.js';
+import type * as s from '../../api/schemas.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { FINISHED_STATES } from '../../api/schemas.js';
+import { commandEnv } from '../../command-env.js';
+import { parseDuration } from '../../inputs/duration.js';
+import { probeHttp } from '../../proxy/probe.js';
 import { createExec, describeExit, formatMs, type ExecFn } from './deploy-exec.js';
 import { describeFailing, probeAll, waitHealthy, type ProbeFn } from './deploy-health.js';
 import { begin, initialState, nextActions, reduce, STEP_OF, unreached, type MachineState, type Op, type Result } from './deploy-machine.js';
 import type { DeployLog, DeployPreflight, DeployRunner } from './deploys.js';
-import { conflict, HttpError } from './http-error.js';
-import type { Reconciler } from './reconcile.js';
+import { conflict, HttpError } from '../http-error.js';
+import type { Reconciler } from '../runtime/reconcile.js';
 import type { Service } from './service.js';
-import { parseList, type ClusterRow, type Store, type UpstreamRow } from './store.js';
+import { parseList, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
 
 /** What the runner needs from the control plane. */
 export interface DeployRunnerDeps {

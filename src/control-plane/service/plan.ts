@@ -1,9 +1,9 @@
 // Plans: what a routing mutation changes (env vars, Caddyfile, edge records) and what to warn about.
-import type { EdgeRecordView, Plan } from '../api/schemas.js';
-import { diffEnv, UNION_ENV_NAME } from '../proxy/env.js';
-import { desiredEdgeRecords, diffEdgeRecords, proxyAddresses, renderRow, type Rendered } from './render.js';
-import type { ClusterRow, Store } from './store.js';
-import { edgeHostnames } from './reconcile.js';
+import type { EdgeRecordView, Plan } from '../../api/schemas.js';
+import { diffEnv, UNION_ENV_NAME } from '../../proxy/env.js';
+import { desiredEdgeRecords, diffEdgeRecords, proxyAddresses, renderRow, type Rendered } from '../runtime/render.js';
+import type { ClusterRow, Store } from '../store/store.js';
+import { edgeHostnames } from '../runtime/reconcile.js';
 
 /** A cluster's derived state at one moment of a transaction. */
 export interface Snapshot {

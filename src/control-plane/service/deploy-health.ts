@@ -1,8 +1,8 @@
 // The deploy's health gate: every address of a member must answer the cluster's health check
 // (the same path, Host header and timeout the proxies use) before the member gets traffic back.
 // Bounded: a fixed number of rounds, one health interval apart, each round reported.
-import type { Clock } from '../clock.js';
-import type { ProbeResult } from '../proxy/probe.js';
+import type { Clock } from '../../clock.js';
+import type { ProbeResult } from '../../proxy/probe.js';
 
 /** One probe of one address (`host:port`). */
 export type ProbeFn = (opts: { origin: string; path: string; host?: string; timeoutMs: number }) => Promise<ProbeResult>;

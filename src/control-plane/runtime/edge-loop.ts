@@ -9,7 +9,7 @@
 // (appear, change text, or clear), not on every tick: a wildcard hostname or a provider that
 // stays down would otherwise fill server.log with one identical line per interval.
 import type { Reconciler } from './reconcile.js';
-import { now, type ClusterRow, type Store } from './store.js';
+import { now, type ClusterRow, type Store } from '../store/store.js';
 
 export const DEFAULT_EDGE_INTERVAL_MS = 60_000;
 

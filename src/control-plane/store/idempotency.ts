@@ -1,12 +1,9 @@
-// Idempotency-Key for POST: the first successful response is stored (in the same transaction as
-// the change it reports) for 24 hours; a retry with the same key gets that response again
-// instead of applying the change twice.
-import { createHash } from 'node:crypto';
-import { HttpError, invalid } from './http-error.js';
+// The stored responses of idempotent POSTs: the first successful response is stored (in the same
+// transaction as the change it reports) for 24 hours; a retry with the same key gets it again.
+import { HttpError } from '../http-error.js';
 import type { Store } from './store.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-const KEY = /^[\x21-\x7e]{1,255}$/;
 
 export interface StoredResponse {
   status: number;
@@ -21,25 +18,6 @@ interface Row {
   status: number;
   response: string;
   created_at: number;
-}
-
-/** The fingerprint of a request: method, path and the exact body bytes. */
-export function requestHash(method: string, path: string, body: string): string {
-  return createHash('sha256').update(method).update('\0').update(path).update('\0').update(body).digest('hex');
-}
-
-/** Checks the header value; undefined when the request has none. */
-export function parseIdempotencyKey(raw: string | string[] | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  if (key === undefined || !KEY.test(key)) {
-    throw invalid(`invalid Idempotency-Key ${JSON.stringify(key ?? '')}: 1 to 255 printable ASCII characters without spaces`, {
-      field: 'Idempotency-Key',
-      value: key ?? '',
-      rule: '1 to 255 printable ASCII characters without spaces (a UUID is typical)',
-    });
-  }
-  return key;
 }
 
 export class IdempotencyStore {

@@ -4,14 +4,17 @@
 // written with cached statements, rendered once, checked with the single commands' gates, and
 // either rolled back (dry run) or committed as one new generation. Its cost grows with the size of
 // the cluster and the file, never with their product.
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import type { z } from 'zod';
-import { clusterCreateRequest, documentPath, membersOf, upstreamKey, type clusterApplyRequest, type ClusterApplyResult, type ClusterDocument, type ClusterExport, type UpstreamRef } from '../api/schemas.js';
-import { envNameForHostname } from '../inputs/index.js';
-import { issueToDetails, secretFieldsOf } from '../inputs/parse.js';
-import { conflict, invalid, notFound } from './http-error.js';
+import { clusterCreateRequest, documentPath, membersOf, upstreamKey, type clusterApplyRequest, type ClusterApplyResult, type ClusterDocument, type ClusterExport, type UpstreamRef } from '../../api/schemas.js';
+import { envNameForHostname } from '../../inputs/index.js';
+import { issueToDetails, secretFieldsOf } from '../../inputs/parse.js';
+import { conflict, invalid, notFound } from '../http-error.js';
+import { verifyEdge } from './edge-verify.js';
 import { buildPlan, hostnamesLosingTraffic, listNames, snapshot } from './plan.js';
-import { BRIDGE_BLOCK } from './render.js';
-import { edgeConfigOf, now, parseList, type AppRow, type ClusterRow, type Store, type UpstreamRow } from './store.js';
+import { BRIDGE_BLOCK } from '../runtime/render.js';
+import { edgeConfigOf, now, parseList, type AppRow, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
 import type { Outcome, Service } from './service.js';
 
 type ApplyInput = z.output<typeof clusterApplyRequest>;
@@ -402,4 +405,20 @@ function refuseDuringDeploy(name: string, deploy: { id: number; state: string } 
     hint: `wait for it to finish (ownstack cluster deploy:status ${name}) or abort it, then apply again`,
     details: { deploy_id: deploy.id, state: deploy.state },
   });
+}
+
+/**
+ * What an apply checks before its transaction: a cluster the document creates has its edge
+ * settings verified with the provider, as on create.
+ */
+export async function checkApply(svc: Service, ref: string, doc: ClusterDocument, dryRun: boolean): Promise<void> {
+  if (clusterForDocument(svc.store, ref, doc)) return;
+  const dir = svc.reconciler.clusterDir(doc.name);
+  const had = existsSync(dir);
+  try {
+    await verifyEdge(svc.reconciler, createRequestOf(doc));
+  } finally {
+    // The zone-file check makes the cluster's folder: a dry run leaves nothing behind (rmdir: only if still empty).
+    if (dryRun && !had) await rmdir(dir).catch(() => undefined);
+  }
 }

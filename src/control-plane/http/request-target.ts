@@ -1,7 +1,7 @@
 // The request target as the client sent it. Routing works on these raw segments: `new URL()`
 // would collapse `..` and `%2e%2e` before routing, so `DELETE …/upstreams/..` would reach the
 // cluster itself. A dot segment, an encoded slash or a control character is refused instead.
-import { invalid } from './http-error.js';
+import { invalid } from '../http-error.js';
 
 export interface RequestTarget {
   /** The path as sent, without the query and without trailing slashes ('/' stays '/'). */
@@ -71,4 +71,12 @@ export function checkPathParam(name: string, value: string): void {
   if (CONTROL.test(value)) {
     throw invalid(`invalid ${name} in the path: it holds a control character`, { field: name, value: shorten(value), rule: 'no control characters in a path' });
   }
+}
+
+/** A boolean query parameter: absent → false; true/1/empty → true; false/0 → false; else 400. */
+export function queryBool(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  if (v === null || v === 'false' || v === '0') return false;
+  if (v === '' || v === 'true' || v === '1') return true;
+  throw invalid(`invalid ${name} ${JSON.stringify(v)}: use true or false`, { field: name, value: v, rule: 'true or false' });
 }

@@ -1,12 +1,12 @@
 // `cluster status`: the topology from the database and the routing table, plus what the proxy
 // runtime and the edge report now.
-import type { ClusterStatus, ProxyConfig } from '../api/schemas.js';
-import { AGENT_SCHEMA, type AgentConfig } from '../api/agent.js';
+import type { ClusterStatus, ProxyConfig } from '../../api/schemas.js';
+import { AGENT_SCHEMA, type AgentConfig } from '../../api/agent.js';
 import type { DeployLog } from './deploys.js';
-import { blankProxyStatus, edgeHostnames, wildcardWarning, type Reconciler } from './reconcile.js';
-import { renderRow } from './render.js';
-import { edgeConfigOf, parseList, type ClusterRow, type Store } from './store.js';
-import { urlHostPort } from '../inputs/upstream-url.js';
+import { blankProxyStatus, edgeHostnames, wildcardWarning, type Reconciler } from '../runtime/reconcile.js';
+import { renderRow } from '../runtime/render.js';
+import { edgeConfigOf, parseList, type ClusterRow, type Store } from '../store/store.js';
+import { urlHostPort } from '../../inputs/upstream-url.js';
 
 /** Builds the status of one cluster (reads the database synchronously, then asks the runtime and the edge). */
 export async function clusterStatus(store: Store, reconciler: Reconciler, deploys: DeployLog, c: ClusterRow): Promise<ClusterStatus> {
@@ -57,12 +57,12 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
               weight: u.weight,
               status: u.status,
               share: shareOf.get(u.id) ?? 0,
-              // Issue 4: member health from the runtime's probes (same path, Host and timeout as the proxies' checks).
+              // Member health from the runtime's probes (same path, Host and timeout as the proxies' checks).
               addresses: addresses.map((address) => ({ address, health: reconciler.runtime.upstreamHealth?.(rc, address, h.hostname) ?? ('unknown' as const) })),
               health: 'unknown' as 'healthy' | 'unhealthy' | 'unknown',
             };
           })
-          // Issue 4: an upstream is healthy while any of its addresses is (the proxies route around the others).
+          // An upstream is healthy while any of its addresses is (the proxies route around the others).
           .map((u) => ({ ...u, health: overallHealth(u.addresses.map((a) => a.health)) })),
       })),
     };
@@ -70,17 +70,17 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
 
   const warnings = rendered.table.warnings.map((w) => w.message);
   if (row.edge_error) warnings.push(`the ${row.edge} edge was not updated: ${row.edge_error}`);
-  // Issue 7: wildcard hostnames are left to the operator (see edgeHostnames in reconcile.ts).
+  // Wildcard hostnames are left to the operator (see edgeHostnames in reconcile.ts).
   const skipped = edgeHostnames(row.edge, domains.map((d) => d.hostname)).skipped;
   if (skipped.length > 0) warnings.push(wildcardWarning(row, skipped));
-  // Issue 4: say which proxies the proxy → edge loop has taken out of the published set.
+  // Say which proxies the proxy → edge loop has taken out of the published set.
   if (row.edge !== 'none' && row.edge_published) {
     try {
       const published = new Set((JSON.parse(row.edge_published) as { proxies: { address: string }[] }).proxies.map((p) => p.address));
       for (const p of proxies) {
         if (!published.has(p.address)) warnings.push(`proxy ${p.address}:${p.port} is out of the ${row.edge} edge (${p.state}, healthz ${p.healthz}); the proxy → edge loop puts it back when it is healthy`);
       }
-      // Issue 7: every published proxy is down, yet the edge keeps them: an empty set is never published.
+      // Every published proxy is down, yet the edge keeps them: an empty set is never published.
       const kept = proxies.filter((p) => published.has(p.address));
       if (kept.length > 0 && kept.every((p) => p.healthz === 'failing')) {
         warnings.push(
@@ -110,7 +110,7 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
   };
 }
 
-/** Issue 4: healthy while any address is, unhealthy when none is and some failed, else unknown. */
+/** Healthy while any address is, unhealthy when none is and some failed, else unknown. */
 function overallHealth(list: ('healthy' | 'unhealthy' | 'unknown')[]): 'healthy' | 'unhealthy' | 'unknown' {
   if (list.includes('healthy')) return 'healthy';
   return list.includes('unhealthy') ? 'unhealthy' : 'unknown';
@@ -121,7 +121,7 @@ function edgeNote(c: ClusterRow, reconciler: Reconciler): string | null {
     case 'none':
       return 'edge none: you manage DNS yourself; point each hostname at the proxies';
     case 'dns_rr': {
-      // Issue 7: the rfc2136 provider writes to a DNS server, not to the zone file.
+      // The rfc2136 provider writes to a DNS server, not to the zone file.
       const ec = edgeConfigOf(c);
       if (ec.dns_provider === 'rfc2136') return `multi-A records for every hostname and proxy address, sent as TSIG-signed RFC 2136 updates of zone ${ec.dns_zone} on ${ec.dns_server}`;
       return `multi-A records for every hostname and proxy address; the zone file provider writes them to ${reconciler.files(c.name).zone} (a fragment to $INCLUDE in your zone)`;

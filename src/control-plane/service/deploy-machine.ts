@@ -5,7 +5,7 @@
 // Per member: pending → draining → deploying → health-checking → undraining → done, or failed
 // (or skipped when the job stopped before its turn). parallel: every member at once, no drain
 // (draining every member would leave nothing to route to). rolling: one member at a time.
-import type * as s from '../api/schemas.js';
+import type * as s from '../../api/schemas.js';
 
 export type MemberStep = s.Deploy['members'][number]['step'];
 export type Strategy = s.Deploy['strategy'];
