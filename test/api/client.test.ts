@@ -165,9 +165,9 @@ describe('retries', () => {
     expect(clock.slept).toEqual([]);
   });
 
-  it('the defaults are the policy the README states: 4 retries, waits of up to 0.2, 0.4, 0.8, 1.6 s, none after 15 s', async () => {
+  it('the defaults are the policy docs/cli.md states: 4 retries, waits of up to 0.2, 0.4, 0.8, 1.6 s, none after 15 s', async () => {
     expect(RETRY).toEqual({ attempts: 5, baseMs: 200, capMs: 4000, deadlineMs: 15_000 });
-    const readme = readFileSync(new URL('../../docs/readme/cli-more.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const readme = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
     expect(readme).toContain('up to 4 times, after a random wait of up to 0.2, 0.4, 0.8 and 1.6 s');
     expect(readme).toContain('an address that does not answer fails within about 3 s; no retry starts later than 15 s after the first attempt');
     // The longest waits (random = 1): 3 s in all, over 5 attempts.
