@@ -2,7 +2,6 @@
 // one Idempotency-Key per POST across attempts, bounded retry time, no retry on other errors,
 // contract checks on responses, typed errors → exit codes, --verbose lines without the token.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnvHttpProxyAgent } from 'undici';
@@ -14,6 +13,7 @@ import { AuthError, ConflictError, FailedError, NotFoundError, TimeoutError, Usa
 import { API, fakeClock, runOwnstack } from '../helpers/cli.js';
 import { HttpResponse, apiError, contractServer, http, sampleCluster, sampleMember, samplePlan, url } from '../fixtures/contract.js';
 import { passthrough } from 'msw';
+import { closedPort } from '../helpers/net.js';
 
 const api = contractServer({ beforeAll, afterEach, afterAll });
 
@@ -32,15 +32,6 @@ function sequence(responses: (() => Response)[]) {
 const clusters = () => HttpResponse.json({ clusters: [sampleCluster] });
 const status = (s: number) => () => new HttpResponse(null, { status: s });
 const memberMutation = () => HttpResponse.json({ result: sampleMember, plan: samplePlan });
-
-/** A loopback port with nothing listening (so connecting is refused). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('backoff helpers', () => {
   it('full-jitter exponential backoff, capped', () => {

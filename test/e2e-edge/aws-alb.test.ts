@@ -109,7 +109,7 @@ describe.skipIf(!caddy)('edge aws_alb (built CLI, real Caddy replicas, fake ELBv
       'both replicas running and healthy',
       async () => (await json(s, ['cluster', 'status', 'web'])).proxies.every((p: any) => p.state === 'running' && p.healthz === 'ok'),
       20_000,
-      () => proxyLines(s, 'web'),
+      { detail: () => proxyLines(s, 'web') },
     );
     const from = fake.requests.length;
     await must(s, ['cluster', 'variant', 'add', 'web', 'blue', '--weight=100']);

@@ -6,12 +6,11 @@
 // token at create is exit 2 with nothing saved; the token never shows anywhere.
 // The proxy runtime is off (OWNSTACK_PROXY_RUNTIME=none): both replicas count as publishable.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloudflareFake, type CloudflareFake } from '../fakes/cloudflare-server.js';
 import { assertBuilt, cleanupHome, e2eHome } from '../helpers/e2e.js';
 import { apiPost, cli, expectSecretNowhere, json, must, serverLog, session, type Session } from './harness.js';
+import { closedPort } from '../helpers/net.js';
 
 const ZONE_ID = randomBytes(16).toString('hex');
 const ZONE = 'example.com';
@@ -27,15 +26,6 @@ const post = (name: string, ip: string) => ({
   path: `${Z}/dns_records`,
   body: { type: 'A', name, content: ip, proxied: true, ttl: 1, comment: 'ownstack cluster web' },
 });
-
-/** A loopback port nobody listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 let fake: CloudflareFake;
 let s: Session;

@@ -96,7 +96,7 @@ describe.skipIf(why !== null)('edge dns_rr / rfc2136 (built CLI, real Caddy repl
         return up && (await servesExactly(P2, P3));
       },
       20_000,
-      async () => `${await proxyLines(s, 'web')}\nknotd: ${JSON.stringify(await served())}`,
+      { detail: async () => `${await proxyLines(s, 'web')}\nknotd: ${JSON.stringify(await served())}` },
     );
     expect(st.edge.records).toEqual(HOSTS.flatMap((h) => [P2, P3].map((value) => ({ hostname: h, type: 'A', value }))));
     expect(st.edge.note).toContain(`TSIG-signed RFC 2136 updates of zone ${knot.zone} on ${knot.server}`);
