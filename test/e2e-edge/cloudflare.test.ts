@@ -1,4 +1,4 @@
-// Issue 7, edge cloudflare end to end: the built CLI and its local control plane against a fake
+// Edge cloudflare end to end: the built CLI and its local control plane against a fake
 // Cloudflare API v4 on 127.0.0.1 (test/fakes/cloudflare-server.ts), reached through the control
 // plane's OWNSTACK_CLOUDFLARE_API_URL. Asserts the exact requests the fake saw for create, a
 // no-op reconcile, a new hostname under 429 + Retry-After, a 200 with success:false (partial

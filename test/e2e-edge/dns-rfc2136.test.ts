@@ -1,4 +1,4 @@
-// Issue 7, edge dns_rr with the rfc2136 provider end to end: the built CLI, its local control
+// Edge dns_rr with the rfc2136 provider end to end: the built CLI, its local control
 // plane and two real Caddy replicas (127.0.0.2, 127.0.0.3) against a real authoritative Knot DNS
 // on a loopback port (test/fakes/knot.ts), updated with TSIG-signed RFC 2136 messages. Querying
 // knotd must return exactly the healthy proxy addresses: after create, after a proxy dies (the

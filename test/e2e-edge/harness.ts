@@ -1,4 +1,4 @@
-// Issue 7 end to end: helpers for the edge tests that run the BUILT CLI (bin/ownstack) against a
+// End to end: helpers for the edge tests that run the BUILT CLI (bin/ownstack) against a
 // real local control plane in a temporary OWNSTACK_HOME. Every command's output is kept in a
 // transcript so a test can prove a secret never appeared in any of it (nor in server.log, nor in
 // any API response). Build first: `npm run build`.
