@@ -2,7 +2,6 @@
 // one Idempotency-Key per POST across attempts, bounded retry time, no retry on other errors,
 // contract checks on responses, typed errors → exit codes, --verbose lines without the token.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnvHttpProxyAgent } from 'undici';
@@ -15,6 +14,7 @@ import { AuthError, ConflictError, FailedError, NotFoundError, TimeoutError, Usa
 import { API, fakeClock, runOwnstack } from '../helpers/cli.js';
 import { HttpResponse, apiError, contractServer, http, sampleCluster, sampleMember, samplePlan, url } from '../fixtures/contract.js';
 import { passthrough } from 'msw';
+import { closedPort } from '../helpers/net.js';
 
 const api = contractServer({ beforeAll, afterEach, afterAll });
 
@@ -33,15 +33,6 @@ function sequence(responses: (() => Response)[]) {
 const clusters = () => HttpResponse.json({ clusters: [sampleCluster] });
 const status = (s: number) => () => new HttpResponse(null, { status: s });
 const memberMutation = () => HttpResponse.json({ result: sampleMember, plan: samplePlan });
-
-/** A loopback port with nothing listening (so connecting is refused). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('backoff helpers', () => {
   it('full-jitter exponential backoff, capped', () => {
@@ -167,9 +158,9 @@ describe('retries', () => {
     expect(clock.slept).toEqual([]);
   });
 
-  it('the defaults are the policy the README states: 4 retries, waits of up to 0.2, 0.4, 0.8, 1.6 s, none after 15 s', async () => {
+  it('the defaults are the policy docs/cli.md states: 4 retries, waits of up to 0.2, 0.4, 0.8, 1.6 s, none after 15 s', async () => {
     expect(RETRY).toEqual({ attempts: 5, baseMs: 200, capMs: 4000, deadlineMs: 15_000 });
-    const readme = readFileSync(new URL('../../docs/readme/cli-more.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const readme = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
     expect(readme).toContain('up to 4 times, after a random wait of up to 0.2, 0.4, 0.8 and 1.6 s');
     expect(readme).toContain('an address that does not answer fails within about 3 s; no retry starts later than 15 s after the first attempt');
     // The longest waits (random = 1): 3 s in all, over 5 attempts.

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dumpDb, removeHome, startTestServer, type TestServer } from './helpers.js';
+import { closedPort } from '../helpers/net.js';
 
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 const GOOD = 'good-token-0123456789abcdefWXYZ';
@@ -55,17 +56,6 @@ function fakeCloudflare(): Promise<{ server: Server; url: string; records: FakeR
     const a = server.address() as { port: number };
     resolve({ server, url: `http://127.0.0.1:${a.port}/client/v4`, records, calls });
   }));
-}
-
-/** A loopback port nothing listens on (connections are refused). */
-function closedPort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    }),
-  );
 }
 
 describe('cloudflare edge (fake API on loopback)', () => {

@@ -1,9 +1,9 @@
 // A real control plane on 127.0.0.1 (random port) over a temp OWNSTACK_HOME, and a tiny fetch client.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startControlPlane, type ControlPlaneOptions, type RunningControlPlane } from '../../src/control-plane/server.js';
+import { tempDir } from '../helpers/home.js';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -24,9 +24,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), 'ownstack-cp-'));
-}
+/** A fresh OWNSTACK_HOME for a control plane (remove it with removeHome). */
+export const tempHome = (): string => tempDir('ownstack-cp-');
 
 export async function startTestServer(opts: { home?: string } & Partial<ControlPlaneOptions> = {}): Promise<TestServer> {
   const home = opts.home ?? tempHome();

@@ -5,17 +5,9 @@ import { deployEvent, deploy as deploySchema } from '../../src/api/schemas.js';
 import { contractServer, http, HttpResponse, apiError } from '../fixtures/contract.js';
 import { API } from '../helpers/cli.js';
 import { eventLog, finished, job, jobHandlers, run, waitClock } from './cli-harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const api = contractServer({ beforeAll, afterEach, afterAll });
-
-/** Polls `cond` every 10 ms for up to 10 s. */
-async function waitFor(cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in 10 s');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A successful rolling deploy of web-1..3. */
 function success() {
@@ -176,7 +168,7 @@ describe('cluster deploy (waits by default)', () => {
     api.use(...handlers);
     const clock = waitClock();
     const pending = run(['cluster', 'deploy', 'api', '--timeout=10m'], { clock });
-    await waitFor(() => clock.longSleeps.length > 0 && served.afters.length > 0);
+    await waitFor('the long sleep and the event stream', () => clock.longSleeps.length > 0 && served.afters.length > 0, 10_000, { every: 10 });
     expect(clock.longSleeps).toEqual([600_000]);
     clock.fireLong();
     const r = await pending;
@@ -193,7 +185,7 @@ describe('cluster deploy (waits by default)', () => {
     api.use(...handlers);
     const ac = new AbortController();
     const pending = run(['cluster', 'deploy', 'api', '--strategy=rolling'], { signal: ac.signal, tty: true });
-    await waitFor(() => served.afters.length > 0);
+    await waitFor('the event stream', () => served.afters.length > 0, 10_000, { every: 10 });
     ac.abort();
     const r = await pending;
     expect(r.code).toBe(130);
@@ -210,7 +202,7 @@ describe('cluster deploy (waits by default)', () => {
     api.use(...handlers);
     const ac = new AbortController();
     const pending = run(['cluster', 'deploy', 'api', '--json'], { signal: ac.signal });
-    await waitFor(() => served.afters.length > 0);
+    await waitFor('the event stream', () => served.afters.length > 0, 10_000, { every: 10 });
     ac.abort();
     const r = await pending;
     expect(r.code).toBe(130);

@@ -4,27 +4,15 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { ok, okJson, pidAlive, processesWhere, waitGone } from '../helpers/e2e.js';
+import { freePort } from '../helpers/net.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 
 export const HOST = 'api.example.test';
-
-/** A free TCP port on 127.0.0.1 (closed again at once). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Members {
   dir: string;

@@ -15,6 +15,7 @@ import { describeFailures, startLoad, type LoadResult } from '../e2e-proxy/load.
 import { assertBuilt, BIN, cleanEnv, cleanupHome, e2eHome, localFiles, ok, okJson, ownstack, pidAlive, ROOT, serverInfo } from '../helpers/e2e.js';
 import { caddyInstalled } from '../proxy-runtime/helpers.js';
 import { createCluster, HOST, memberWindows, serving, startMembers, through, type Members, type ProxyAddr, type StepEvent } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const HAVE_CADDY = caddyInstalled();
 const HAVE_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -34,6 +35,12 @@ const LOAD = { concurrency: 30, durationMs: 240_000 };
 
 function load() {
   return startLoad({ targets: proxies.map((p) => ({ ...p, host: HOST })), ...LOAD, timeoutMs: 5_000 });
+}
+
+/** Waits until `n` more requests of the load have finished (traffic before a change, or after it). */
+async function moreRequests(traffic: ReturnType<typeof load>, n: number): Promise<void> {
+  const from = traffic.samples.length;
+  await waitFor(`${n} more requests of the load`, () => traffic.samples.length >= from + n, 30_000, { every: 20 });
 }
 
 /** Every event of a finished job, read from the control plane's event stream. */
@@ -89,7 +96,7 @@ describe.skipIf(!HAVE_CADDY)('deploy proofs with real Caddy', { timeout: 300_000
     const before = await members.ready();
     expect(await serving(proxies)).toEqual(new Set(members.names));
     const traffic = load();
-    await new Promise((r) => setTimeout(r, 500));
+    await moreRequests(traffic, 50);
     // `script` gives the CLI a real terminal (stdout and stderr are the pty).
     const cmd = `stty cols 110 rows 30; exec ${process.execPath} ${BIN} cluster deploy api --strategy=rolling`;
     const tty = await execa('script', ['-qfec', cmd, '/dev/null'], {
@@ -100,7 +107,7 @@ describe.skipIf(!HAVE_CADDY)('deploy proofs with real Caddy', { timeout: 300_000
       timeout: 120_000,
       cwd: ROOT,
     });
-    await new Promise((r) => setTimeout(r, 500));
+    await moreRequests(traffic, 50);
     const result = await traffic.stop();
     loads.push({ name: 'rolling deploy (TTY)', result });
     const screen = String(tty.stdout);
@@ -144,9 +151,9 @@ describe.skipIf(!HAVE_CADDY)('deploy proofs with real Caddy', { timeout: 300_000
   it('2. --json: NDJSON on stdout — the plan, every event, the result with the final Deploy', async () => {
     const before = await members.ready();
     const traffic = load();
-    await new Promise((res) => setTimeout(res, 300));
+    await moreRequests(traffic, 50);
     const r = await ownstack(home, ['cluster', 'deploy', 'api', '--strategy=rolling', '--json'], { env: ENV, timeoutMs: 120_000 });
-    await new Promise((res) => setTimeout(res, 300));
+    await moreRequests(traffic, 50);
     const result = await traffic.stop();
     loads.push({ name: 'rolling deploy (--json)', result });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -204,9 +211,9 @@ describe.skipIf(!HAVE_CADDY)('deploy proofs with real Caddy', { timeout: 300_000
   it('4. the deploy command fails on the second member: exit 1, web-2 drained and named, web-1 and web-3 serving, 0 failed requests', async () => {
     writeFileSync(join(members.dir, 'fail-web-2'), '');
     const traffic = load();
-    await new Promise((r) => setTimeout(r, 500));
+    await moreRequests(traffic, 50);
     const r = await ownstack(home, ['cluster', 'deploy', 'api', '--strategy=rolling'], { env: ENV, timeoutMs: 120_000 });
-    await new Promise((res) => setTimeout(res, 1_000));
+    await moreRequests(traffic, 100);
     const result = await traffic.stop();
     loads.push({ name: 'rolling deploy failing on member 2', result });
     expect(r.exitCode, r.stderr).toBe(1);

@@ -1,4 +1,4 @@
-// Issue 7, edge aws_alb end to end: the built CLI, its local control plane and two real Caddy
+// Edge aws_alb end to end: the built CLI, its local control plane and two real Caddy
 // replicas (127.0.0.2, 127.0.0.3) against a fake ELBv2 Query API on 127.0.0.1
 // (test/fakes/alb-server.ts). The AWS SDK in the control plane finds the fake through its own
 // standard setting AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 and signs with static credentials
@@ -109,7 +109,7 @@ describe.skipIf(!caddy)('edge aws_alb (built CLI, real Caddy replicas, fake ELBv
       'both replicas running and healthy',
       async () => (await json(s, ['cluster', 'status', 'web'])).proxies.every((p: any) => p.state === 'running' && p.healthz === 'ok'),
       20_000,
-      () => proxyLines(s, 'web'),
+      { detail: () => proxyLines(s, 'web') },
     );
     const from = fake.requests.length;
     await must(s, ['cluster', 'variant', 'add', 'web', 'blue', '--weight=100']);

@@ -1,4 +1,4 @@
-// Issue 7, edge cloudflare, proxy failure end to end: the built CLI, its local control plane and
+// Edge cloudflare, proxy failure end to end: the built CLI, its local control plane and
 // two real Caddy replicas (127.0.0.2, 127.0.0.3) against the fake Cloudflare API v4 on 127.0.0.1.
 // When a replica dies, the proxy → edge loop (OWNSTACK_EDGE_INTERVAL) deletes exactly its proxied
 // A records (one per hostname) and nothing else; destroy deletes the rest.

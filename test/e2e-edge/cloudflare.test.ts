@@ -1,4 +1,4 @@
-// Issue 7, edge cloudflare end to end: the built CLI and its local control plane against a fake
+// Edge cloudflare end to end: the built CLI and its local control plane against a fake
 // Cloudflare API v4 on 127.0.0.1 (test/fakes/cloudflare-server.ts), reached through the control
 // plane's OWNSTACK_CLOUDFLARE_API_URL. Asserts the exact requests the fake saw for create, a
 // no-op reconcile, a new hostname under 429 + Retry-After, a 200 with success:false (partial
@@ -6,12 +6,11 @@
 // token at create is exit 2 with nothing saved; the token never shows anywhere.
 // The proxy runtime is off (OWNSTACK_PROXY_RUNTIME=none): both replicas count as publishable.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloudflareFake, type CloudflareFake } from '../fakes/cloudflare-server.js';
 import { assertBuilt, cleanupHome, e2eHome } from '../helpers/e2e.js';
 import { apiPost, cli, expectSecretNowhere, json, must, serverLog, session, type Session } from './harness.js';
+import { closedPort } from '../helpers/net.js';
 
 const ZONE_ID = randomBytes(16).toString('hex');
 const ZONE = 'example.com';
@@ -27,15 +26,6 @@ const post = (name: string, ip: string) => ({
   path: `${Z}/dns_records`,
   body: { type: 'A', name, content: ip, proxied: true, ttl: 1, comment: 'ownstack cluster web' },
 });
-
-/** A loopback port nobody listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 let fake: CloudflareFake;
 let s: Session;

@@ -1,4 +1,4 @@
-// Issue 7 end to end: helpers for the edge tests that run the BUILT CLI (bin/ownstack) against a
+// End to end: helpers for the edge tests that run the BUILT CLI (bin/ownstack) against a
 // real local control plane in a temporary OWNSTACK_HOME. Every command's output is kept in a
 // transcript so a test can prove a secret never appeared in any of it (nor in server.log, nor in
 // any API response). Build first: `npm run build`.
@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ownstack, serverInfo, type CliResult } from '../helpers/e2e.js';
+export { waitFor } from '../helpers/wait.js';
 
 export interface Session {
   home: string;
@@ -84,16 +85,6 @@ export async function expectSecretNowhere(s: Session, secret: string, cluster?: 
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` every 100 ms until it is true (bounded by `ms`); throws with `what` (and `detail()`) otherwise. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms: number, detail?: () => string | Promise<string>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${detail ? `\n${await detail()}` : ''}`);
-    await sleep(100);
-  }
-}
 
 /** The proxies as `cluster status` sees them, one line each (for failure messages). */
 export async function proxyLines(s: Session, cluster: string): Promise<string> {

@@ -1,4 +1,4 @@
-// Issue 7: the control plane's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts), in process:
+// The control plane's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts), in process:
 // it points the Cloudflare driver at another API base URL unless edge_config names one.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 7, edge none end to end: the control plane touches nothing. The control plane is pointed
+// Edge none end to end: the control plane touches nothing. The control plane is pointed
 // at a fake Cloudflare API and a fake ELBv2 endpoint (and a dns_rr cluster would write
 // clusters/<name>/dns.zone): over create, hostname changes, the proxy → edge loop, status and
 // destroy, neither fake sees a request and no zone file appears. Also: edge settings that belong

@@ -76,7 +76,7 @@ async function everyHostAnswers(port: number, hostnames: string[], body: string,
       return pending.length === 0;
     },
     ms,
-    200,
+    { every: 200 },
   );
   return first ?? 0;
 }

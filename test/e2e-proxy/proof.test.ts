@@ -160,7 +160,7 @@ describe.skipIf(why !== null)('the proxy tier under load (built CLI, agents with
             return false;
           },
           10_000,
-          200,
+          { every: 200 },
         );
       }
       const drain = await run(home, ['cluster', 'member', 'drain', 'web', 'blue-1'], ENV);
@@ -201,7 +201,7 @@ describe.skipIf(why !== null)('the proxy tier under load (built CLI, agents with
         return u.length === HOSTS.length && u.every((x: any) => x.health === 'unhealthy') ? asked : false;
       },
       10_000,
-      50,
+      { every: 50 },
     );
     const r = await load.done;
     record('kill member', r);
@@ -224,9 +224,9 @@ describe.skipIf(why !== null)('the proxy tier under load (built CLI, agents with
     expect(victim.pid).toBeGreaterThan(0);
     const killedAt = Date.now();
     process.kill(victim.pid, 'SIGKILL');
-    await waitFor('127.0.0.3 out of dns.zone', () => !zoneHas('127.0.0.3') && zoneHas('127.0.0.2'), 5_000, 20);
+    await waitFor('127.0.0.3 out of dns.zone', () => !zoneHas('127.0.0.3') && zoneHas('127.0.0.2'), 5_000, { every: 20 });
     const dropped = Date.now() - killedAt;
-    await waitFor('127.0.0.3 back in dns.zone', () => zoneHas('127.0.0.3'), 20_000, 50);
+    await waitFor('127.0.0.3 back in dns.zone', () => zoneHas('127.0.0.3'), 20_000, { every: 50 });
     const restored = Date.now() - killedAt;
     const after = await apiStatus();
     expect(after.proxies[1].state).toBe('running');

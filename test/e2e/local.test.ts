@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caddyInstalled } from '../proxy-runtime/helpers.js';
 import { assertBuilt, BIN, cleanEnv, cleanupHome, e2eHome, localFiles, ok, okJson, ownstack, pidAlive, serverInfo, stopLocal, waitGone } from '../helpers/e2e.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface App {
   id: number;
@@ -118,13 +119,17 @@ describe('local status and logs', { timeout: 300_000 }, () => {
   });
 
   it('logs --follow prints new lines until interrupted', async () => {
-    const child = execa(process.execPath, [BIN, 'local', 'logs', '--follow', '-n', '0'], { env: cleanEnv(home), extendEnv: false, reject: false });
-    await new Promise((r) => setTimeout(r, 800));
+    // -n 1: the last line printed at once says the follower has taken its place in the file.
+    const child = execa(process.execPath, [BIN, 'local', 'logs', '--follow', '-n', '1'], { env: cleanEnv(home), extendEnv: false, reject: false });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    await waitFor('the last line of the log', () => out.includes('\n'), 20_000, { every: 20 });
+    const before = out.length;
     await ok(home, ['local', 'stop']);
-    await new Promise((r) => setTimeout(r, 800));
+    await waitFor('the stop in the followed log', () => /shutting down|stopped/.test(out.slice(before)), 20_000, { every: 50, detail: () => out });
     child.kill('SIGINT');
     const r = await child;
-    expect(String(r.stdout)).toMatch(/shutting down|stopped/);
+    expect(r.exitCode, 'Ctrl-C ends a follow normally').toBe(0);
   });
 });
 

@@ -2,12 +2,11 @@
 // example.test, a TSIG key allowed to update it, a second key that is not, storage in a temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freeTcpUdpPort } from '../helpers/net.js';
 import { queryAddresses } from './dns-query.js';
 
 export interface KnotServer {
@@ -40,26 +39,6 @@ export function findKnotd(): string | undefined {
   return undefined;
 }
 
-/** A port free on 127.0.0.1 for both TCP and UDP right now. */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tcp = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port));
-    });
-    const udp = createSocket('udp4');
-    const udpOk = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    udp.close();
-    await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    if (udpOk) return port;
-  }
-  throw new Error('no free TCP+UDP port on 127.0.0.1');
-}
-
 const ZONE_FILE = (zone: string): string => `$ORIGIN ${zone}.
 $TTL 60
 @   SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 604800 60
@@ -81,7 +60,7 @@ export async function startKnot(opts: { zone?: string } = {}): Promise<KnotServe
 
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = await freeTcpUdpPort();
     const conf = join(dir, 'knot.conf');
     await writeFile(
       conf,

@@ -1,8 +1,5 @@
 // Runs the CLI in-process against a fake context: buffered streams with chosen TTY flags, a
 // temporary OWNSTACK_HOME, and an API client whose fetch msw intercepts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli.js';
 import { createIO } from '../../src/output/io.js';
@@ -10,6 +7,7 @@ import { ApiClient } from '../../src/api/client.js';
 import type { Clock } from '../../src/clock.js';
 import type { Prompt } from '../../src/context.js';
 import { UsageError } from '../../src/errors.js';
+export { tempHome } from './home.js';
 
 export const API = 'http://cp.test';
 
@@ -41,12 +39,6 @@ export function fakeClock(start = 1_700_000_000_000): Clock & { slept: number[] 
       now += ms;
     },
   };
-}
-
-/** A fresh OWNSTACK_HOME, removed by the returned cleanup. */
-export function tempHome(): { home: string; cleanup: () => void } {
-  const home = mkdtempSync(join(tmpdir(), 'ownstack-test-'));
-  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
 /** Runs `ownstack <argv>` in-process; the API is http://cp.test with token "test-token". */

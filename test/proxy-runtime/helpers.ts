@@ -3,7 +3,7 @@
 // through a proxy with a Host header.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer, request, type Agent, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { AgentRuntime } from '../../src/control-plane/runtime/agent-runtime.js';
@@ -13,6 +13,8 @@ import { stopLocalProxies } from '../../src/local/stop.js';
 import { LocalAgents } from '../../src/control-plane/runtime/local-agents.js';
 import type { ControlPlaneOptions } from '../../src/control-plane/server.js';
 import { startTestServer, tempHome, type TestServer } from '../control-plane/helpers.js';
+export { get, type Got } from '../helpers/http.js';
+export { waitFor } from '../helpers/wait.js';
 
 /** True when a `caddy` binary runs here (the Caddy tests skip otherwise; CI installs it). */
 export function caddyInstalled(bin = 'caddy'): boolean {
@@ -152,47 +154,6 @@ export async function startVariantServers(names: string[]): Promise<{ servers: V
       await Promise.all(servers.map((s) => (s.server.listening ? s.kill() : Promise.resolve())));
     },
   };
-}
-
-export interface Got {
-  status: number;
-  body: string;
-  member: string | null;
-}
-
-/** GET http://<address>:<port><path> with a Host header (like `curl --resolve host:port:address`). */
-export function get(address: string, port: number, host: string, path = '/', opts: { timeoutMs?: number; agent?: Agent | false } = {}): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: address, port, path, method: 'GET', headers: { host: `${host}:${port}` }, agent: opts.agent ?? false, timeout: opts.timeoutMs ?? 10_000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, member: (res.headers['x-member'] as string | undefined) ?? null }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET ${host}${path} via ${address}:${port} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Polls `fn` until it returns a truthy value (or throws after `ms`). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 10_000, every = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
 }
 
 /** Creates apps + a cluster with two hostnames, variants blue (100) and green (0), one upstream per app. */

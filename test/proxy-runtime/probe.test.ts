@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeHttp, probePlan, UpstreamProber } from '../../src/proxy/probe.js';
 import { listenerInodes, listensOn, socketInodesOf } from '../../src/proxy/runtime-process.js';
 import type { RenderCluster } from '../../src/proxy/types.js';
+import { waitFor } from '../helpers/wait.js';
 
 let server: Server;
 let port: number;
@@ -116,7 +117,8 @@ describe('UpstreamProber', () => {
     expect(prober.health(`127.0.0.1:${port}`, 'app.test')).toBe('unknown');
     prober.start();
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      const probed: [string, string][] = [[`127.0.0.1:${port}`, 'app.test'], [`127.0.0.1:${port}`, 'other.test'], ['127.0.0.1:1', 'app.test']];
+      await waitFor('a verdict for every probed address and hostname', () => probed.every(([address, host]) => prober.health(address, host) !== 'unknown'), 5_000, { every: 20 });
       expect(prober.health(`127.0.0.1:${port}`, 'app.test')).toBe('healthy');
       expect(prober.health(`127.0.0.1:${port}`, 'other.test')).toBe('unhealthy');
       expect(prober.health('127.0.0.1:1', 'app.test')).toBe('unhealthy');

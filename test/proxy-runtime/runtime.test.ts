@@ -94,7 +94,7 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     const load = startLoad({ targets: PROXIES.flatMap((address) => HOSTS.map((host) => ({ address, port: PORT, host }))), concurrency: 8, keepAliveShare: 1, durationMs: 20_000 });
     const sent = Date.now();
     expect((await s.api('POST', '/api/clusters/web/switch', { to: 'green' })).status).toBe(200);
-    await waitFor('green everywhere', async () => (await Promise.all(PROXIES.flatMap((a) => HOSTS.map((h) => get(a, PORT, h))))).every((r) => r.body === 'green\n'), 3_000, 50);
+    await waitFor('green everywhere', async () => (await Promise.all(PROXIES.flatMap((a) => HOSTS.map((h) => get(a, PORT, h))))).every((r) => r.body === 'green\n'), 3_000, { every: 50 });
     const flipMs = Date.now() - sent;
     expect((await s.api('POST', '/api/clusters/web/members/web-green-1/drain', {})).status).toBe(200);
     expect((await s.api('PUT', '/api/clusters/web/members/web-green-2/weight', { weight: 50 })).status).toBe(200);
@@ -117,7 +117,7 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     expect((await s.api('POST', '/api/apps', { name: 'echo', addresses: [echoAddr] })).status).toBe(201);
     expect((await s.api('POST', '/api/clusters/web/upstreams', { variant: 'ext', hostname: 'b.test', app: 'echo', host_header: 'internal.test' })).status).toBe(201);
     expect((await s.api('POST', '/api/clusters/web/switch', { to: 'ext' })).status).toBe(200);
-    await waitFor('the bridges answer', async () => (await get(PROXIES[1]!, PORT, 'a.test')).body.startsWith('host='), 3_000, 50);
+    await waitFor('the bridges answer', async () => (await get(PROXIES[1]!, PORT, 'a.test')).body.startsWith('host='), 3_000, { every: 50 });
     for (const address of PROXIES) {
       expect((await get(address, PORT, 'a.test')).body).toBe(`host=${echoAddr}\n`);
       expect((await get(address, PORT, 'b.test')).body).toBe('host=internal.test\n');
@@ -168,7 +168,7 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     expect([agentPid(s, 0), agentPid(s, 1)]).toEqual(agents);
     expect(caddyPid(s, 0)).toBe(caddy0);
     expect((await s.api('POST', '/api/clusters/web/switch', { to: 'green' })).status).toBe(200);
-    await waitFor('green', async () => (await get(PROXIES[0]!, PORT, 'a.test')).body === 'green\n', 3_000, 50);
+    await waitFor('green', async () => (await get(PROXIES[0]!, PORT, 'a.test')).body === 'green\n', 3_000, { every: 50 });
     const r = await load.stop();
     console.log(`runtime: agent killed and control plane restarted: ${r.total} requests, ${r.failed.length} failed`);
     // GETs wait out the agent's absence (Caddy retries a failed lookup for lb_try_duration).
@@ -188,9 +188,9 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     const old = caddyPid(s, 1)!;
     process.kill(old, 'SIGKILL');
     // Heard at once, not at the next edge-loop period (60 s here).
-    await waitFor('proxy-1 leaves the zone', () => !zone().includes('127.0.0.3'), 5_000, 50);
+    await waitFor('proxy-1 leaves the zone', () => !zone().includes('127.0.0.3'), 5_000, { every: 50 });
     await waitFor('Caddy started again', () => caddyPid(s, 1) !== old && isAlive(caddyPid(s, 1)!), 10_000);
-    await waitFor('proxy-1 back in the zone', () => zone().includes('127.0.0.3'), 10_000, 50);
+    await waitFor('proxy-1 back in the zone', () => zone().includes('127.0.0.3'), 10_000, { every: 50 });
     expect(await get(PROXIES[1]!, PORT, 'a.test')).toMatchObject({ status: 200, body: 'blue\n' });
   }, 60_000);
 
@@ -230,7 +230,7 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     const { spawn } = await import('node:child_process');
     const again = spawn(argv[0]!, argv.slice(1).map((a) => a.replace('proxy-1', 'proxy-0').replace('127.0.0.3', '127.0.0.2').replace(/^1$/, '0')), { stdio: 'ignore', detached: true, env: { PATH: process.env.PATH, HOME: process.env.HOME, OWNSTACK_HOME: s.home } });
     again.unref();
-    await waitFor('proxy-0 serves from disk with no control plane', async () => (await get(PROXIES[0]!, PORT, 'a.test').catch(() => null))?.body === 'blue\n', 15_000, 100);
+    await waitFor('proxy-0 serves from disk with no control plane', async () => (await get(PROXIES[0]!, PORT, 'a.test').catch(() => null))?.body === 'blue\n', 15_000, { every: 100 });
     const r = await load.stop();
     console.log(`runtime: agent + Caddy killed with no control plane: ${r.total} requests (${r.failed.length} failed while nothing ran on 127.0.0.2)`);
     expect(existsSync(join(dir(s, 0), 'applied.json'))).toBe(true);
