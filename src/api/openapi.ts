@@ -95,7 +95,7 @@ const INPUT_RULES = new Map<z.ZodType, Json>([
   ],
   [upstreamUrlSchema, { description: 'An external upstream: `http(s)://host[:port]` only — a path (even a lone "/"), query or fragment is rejected because Caddy refuses them', examples: ['https://my-rails-app.herokuapp.com'] }],
   [weightSchema, integer('Weight (0 = no traffic)', 0, 1000)],
-  [proxyCountSchema, integer('Proxy replicas', 1, 64)],
+  [proxyCountSchema, integer('Proxies this control plane runs itself (0: only agents on other hosts)', 0, 64)],
   [durationSchema, { description: 'A duration: a whole number followed by ms, s, m or h', examples: ['500ms', '5s', '1m'] }],
   [
     healthPathSchema,

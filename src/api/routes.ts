@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import * as s from './schemas.js';
 import * as agent from './agent.js';
+import * as tokens from './tokens.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -108,6 +109,17 @@ export const routes = {
     status: 200,
     agent: true,
   }),
+
+  tokenList: route({ method: 'GET', path: '/api/tokens', summary: 'Operator and agent tokens (never their secrets)', response: tokens.tokenList, status: 200 }),
+  tokenCreate: route({
+    method: 'POST',
+    path: '/api/tokens',
+    summary: 'Create an operator token, or with `cluster` an agent token of that cluster; the secret is in this answer only',
+    body: tokens.tokenCreateRequest,
+    response: tokens.tokenCreated,
+    status: 201,
+  }),
+  tokenRevoke: route({ method: 'DELETE', path: '/api/tokens/:id', summary: 'Revoke a token: it is refused from the next request on', response: tokens.token, status: 200 }),
 
   appList: route({ method: 'GET', path: '/api/apps', summary: 'List local apps', response: s.appList, status: 200 }),
   appCreate: route({ method: 'POST', path: '/api/apps', summary: 'Create a local app', body: s.appCreateRequest, response: s.app, status: 201 }),

@@ -30,6 +30,12 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   const edgeIntervalMs = durationFromEnv(process.env, 'OWNSTACK_EDGE_INTERVAL') ?? DEFAULT_EDGE_INTERVAL_MS;
   const command = await agentCommand();
   const restartDelayMs = durationFromEnv(process.env, 'OWNSTACK_PROXY_RESTART_DELAY');
+  // A proxy silent this long counts as lost: it leaves the edge at the next edge-loop period.
+  const heartbeatTimeoutMs = durationFromEnv(process.env, 'OWNSTACK_PROXY_HEARTBEAT_TIMEOUT');
+  // The HTTPS listener for other hosts, as `local start --listen` saved it.
+  const { readNetwork, loadTls } = await import('./network.js');
+  const networkSettings = readNetwork(paths.dir);
+  const network = networkSettings ? { host: networkSettings.host, port: networkSettings.port, ...loadTls(networkSettings) } : undefined;
   let server: Awaited<ReturnType<typeof startControlPlane>>;
   try {
     server = await startControlPlane({
@@ -53,14 +59,26 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
       edgeIntervalMs,
       deployRunner: (deps) => createDeployRunner(deps),
       allowedHosts: allowedHostsFromEnv(process.env),
+      ...(network ? { network } : {}),
+      ...(heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs }),
     });
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && network && (err as { port?: number }).port === network.port) {
+      throw new ConflictError(`port ${network.port} is already in use on ${network.host} (the --listen address)`, { hint: 'pick another with `ownstack local start --listen ADDRESS:PORT …`' });
+    }
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new ConflictError(`port ${opts.port} is already in use on 127.0.0.1`, { hint: 'pick another with --port or OWNSTACK_LOCAL_PORT (0: any free port)' });
     }
     throw err;
   }
-  const info: ServerInfo = { pid: process.pid, url: server.url.replace(/\/+$/, ''), port: server.port, started_at: new Date().toISOString(), version: VERSION };
+  const info: ServerInfo = {
+    pid: process.pid,
+    url: server.url.replace(/\/+$/, ''),
+    port: server.port,
+    started_at: new Date().toISOString(),
+    version: VERSION,
+    ...(server.networkUrl ? { network_url: server.networkUrl } : {}),
+  };
   writeServerInfo(paths, info);
   let closing: Promise<void> | undefined;
   return {

@@ -1,8 +1,10 @@
 // The local control plane's entry point: opens the state folder, migrates the database,
-// reconciles every cluster's rendered files and serves the REST API on loopback only.
+// reconciles every cluster's rendered files and serves the REST API: plain HTTP on loopback for
+// this machine, and HTTPS on a network address when one is configured (network.ts).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../inputs/loopback.js';
@@ -18,13 +20,14 @@ import { Service } from './service/service.js';
 import { ProxyFleet } from './runtime/fleet.js';
 import { AgentTokens } from './store/agent-tokens.js';
 import { Store } from './store/store.js';
+import { TokenService } from './service/tokens.js';
 
 declare const __VERSION__: string;
 
 export interface ControlPlaneOptions {
   /** OWNSTACK_HOME; the state lives in `$home/local/`. */
   home: string;
-  /** Loopback only (default 127.0.0.1). */
+  /** The plain-HTTP listener: loopback only (default 127.0.0.1). */
   host?: string;
   /** 0 = a random free port. */
   port?: number;
@@ -50,12 +53,16 @@ export interface ControlPlaneOptions {
   limits?: Partial<HttpLimits> & { connections?: number };
   /** The environment edge drivers read their settings from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** A second listener, HTTPS only, on an address other hosts reach (agents, operators): network.ts. */
+  network?: { host: string; port: number; cert: Buffer; key: Buffer };
 }
 
 export interface RunningControlPlane {
   url: string;
   token: string;
   port: number;
+  /** The HTTPS listener's URL (by address), when there is one. */
+  networkUrl?: string;
   close(): Promise<void>;
 }
 
@@ -146,6 +153,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const deploys = new DeployService(store, deployLog, deployRunner);
   const idempotency = new IdempotencyStore(store);
   let server: Server | undefined;
+  let networkServer: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   const maxConnections = opts.limits?.connections ?? DEFAULT_MAX_CONNECTIONS;
   const overCap = new Set<Socket>();
@@ -158,6 +166,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     // The database is the truth: every generation and file matches it before serving (e.g. after a kill -9).
     for (const w of await reconciler.renderAll()) log(`reconcile: ${w}`);
 
+    const agentTokens = new AgentTokens(store);
     const handler = createRequestHandler({
       service,
       deploys,
@@ -167,7 +176,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       log,
       openapi: async () => (await import('../api/openapi.js')).buildOpenApi(),
       fleet,
-      agentTokens: new AgentTokens(store),
+      agentTokens,
+      tokens: new TokenService(store, agentTokens),
       allowedHost: hostMatcher(host, opts.allowedHosts ?? []),
       overCapacity: (req: IncomingMessage) =>
         overCap.has(req.socket)
@@ -176,37 +186,28 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       ...(opts.limits ? { limits: opts.limits } : {}),
     });
     closeHandler = handler.close;
-    // Headers must arrive within 10 s and a whole request within 60 s, so idle or slow
-    // connections cannot hold the connection slots for long.
-    const srv = createServer({ requestTimeout: 60_000, headersTimeout: 10_000 }, handler.listener);
-    server = srv;
-    srv.keepAliveTimeout = 5_000;
     const open = new Set<Socket>();
-    srv.on('connection', (socket: Socket) => {
-      open.add(socket);
-      if (open.size > maxConnections) overCap.add(socket);
-      socket.once('close', () => {
-        open.delete(socket);
-        overCap.delete(socket);
+    const srv = listenerServer(createServer({ requestTimeout: 60_000, headersTimeout: 10_000 }, handler.listener), open, overCap, maxConnections, log);
+    server = srv;
+    if (opts.network) {
+      const net = opts.network;
+      const tlsServer = listenerServer(
+        createTlsServer({ cert: net.cert, key: net.key, minVersion: 'TLSv1.2', requestTimeout: 60_000, headersTimeout: 10_000 }, handler.listener as RequestListener),
+        open,
+        overCap,
+        maxConnections,
+        log,
+        true,
+      );
+      networkServer = tlsServer;
+      await new Promise<void>((resolve, reject) => {
+        tlsServer.once('error', reject);
+        tlsServer.listen(net.port, net.host, () => {
+          tlsServer.off('error', reject);
+          resolve();
+        });
       });
-    });
-    // Past twice the cap, connections are dropped without an answer.
-    srv.maxConnections = maxConnections * 2;
-    // What node's parser refuses (an unknown method, broken framing, headers too large) gets the
-    // one error body too; the offending bytes are neither echoed nor logged.
-    srv.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-      const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-      if (err.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
-        socket.destroy();
-        return;
-      }
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const message =
-        status === 408 ? 'the request did not arrive in time' : status === 431 ? 'the request headers are too large' : `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`;
-      const body = `${JSON.stringify({ error: { code: status === 408 ? 'timeout' : 'invalid', message } })}\n`;
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-      log(`HTTP request refused by the parser: ${status} ${err.code ?? 'parse error'}`);
-    });
+    }
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(opts.port ?? 0, host, () => {
@@ -217,6 +218,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   } catch (err) {
     closeHandler();
     server?.close();
+    networkServer?.close();
     fleet.close();
     await runtime.close?.();
     db.close();
@@ -227,6 +229,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const urlHost = isIP(host) === 6 ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
   log(`control plane listening on ${url} (state ${localDir})`);
+  let networkUrl: string | undefined;
+  if (networkServer && opts.network) {
+    const a = networkServer.address();
+    const nport = typeof a === 'object' && a !== null ? a.port : opts.network.port;
+    networkUrl = `https://${isIP(opts.network.host) === 6 ? `[${opts.network.host}]` : opts.network.host}:${nport}`;
+    log(`control plane listening on ${networkUrl} (TLS, for agents and operators on other hosts)`);
+  }
 
   // The proxies and the edge follow now that the agents can reach this server.
   reconciler.reconcileAll().then(
@@ -250,20 +259,28 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
 
   let closing: Promise<void> | undefined;
   const srv = server;
+  const nsrv = networkServer;
   return {
     url,
     token,
     port,
+    ...(networkUrl ? { networkUrl } : {}),
     close() {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
         closeHandler();
         // Agents waiting on a long-poll get their answer now, so the server can close.
         fleet.close();
-        await new Promise<void>((resolve) => {
-          srv.close(() => resolve());
-          srv.closeIdleConnections();
-        });
+        await Promise.all(
+          [srv, nsrv].map(
+            (s) =>
+              s &&
+              new Promise<void>((resolve) => {
+                s.close(() => resolve());
+                s.closeIdleConnections();
+              }),
+          ),
+        );
         await loop.stop();
         await reconciler.idle();
         await deployRunner?.close?.();
@@ -275,4 +292,39 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       return closing;
     },
   };
+}
+
+/**
+ * One listener's limits, shared by the loopback and the TLS listener: headers within 10 s and a
+ * whole request within 60 s, so idle or slow connections cannot hold the slots for long; past the
+ * cap a request is answered 503, past twice the cap a connection is dropped without an answer.
+ * A TLS listener counts its sockets once the handshake is done (they are then the requests' sockets).
+ */
+function listenerServer<S extends Server>(srv: S, open: Set<Socket>, overCap: Set<Socket>, maxConnections: number, log: (line: string) => void, tls = false): S {
+  srv.keepAliveTimeout = 5_000;
+  srv.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    open.add(socket);
+    if (open.size > maxConnections) overCap.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      overCap.delete(socket);
+    });
+  });
+  srv.maxConnections = maxConnections * 2;
+  // What node's parser refuses (an unknown method, broken framing, headers too large) gets the
+  // one error body too; the offending bytes are neither echoed nor logged.
+  srv.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || pending?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const message =
+      status === 408 ? 'the request did not arrive in time' : status === 431 ? 'the request headers are too large' : `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`;
+    const body = `${JSON.stringify({ error: { code: status === 408 ? 'timeout' : 'invalid', message } })}\n`;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    log(`HTTP request refused by the parser: ${status} ${err.code ?? 'parse error'}`);
+  });
+  return srv;
 }

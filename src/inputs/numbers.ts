@@ -55,7 +55,8 @@ export const weightSchema = integerSchema({ what: 'weight', min: 0, max: MAX_WEI
 // almost certainly a typo, and every replica multiplies health-check traffic to each member.
 export const MAX_PROXY_COUNT = 64;
 /** Number of proxy replicas for a cluster, 1 to 64. */
-export const proxyCountSchema = integerSchema({ what: 'proxy count', min: 1, max: MAX_PROXY_COUNT });
+/** Proxies this control plane runs itself (local agents); 0 when every proxy is an agent on its own host. */
+export const proxyCountSchema = integerSchema({ what: 'proxy count', min: 0, max: MAX_PROXY_COUNT });
 
 /** A resource id: a positive integer up to Number.MAX_SAFE_INTEGER. */
 export const idSchema = integerSchema({ what: 'id', min: 1, max: Number.MAX_SAFE_INTEGER });

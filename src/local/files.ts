@@ -13,6 +13,8 @@ export interface ServerInfo {
   port: number;
   started_at: string;
   version: string;
+  /** The HTTPS listener for other hosts (`local start --listen`), when there is one. */
+  network_url?: string;
 }
 
 /** Every path of the local control plane's state folder. */
@@ -73,6 +75,7 @@ export function readServerInfo(paths: LocalPaths): ServerInfo | null {
     port: Number.isInteger(v.port) ? (v.port as number) : Number(LOOPBACK_URL.exec(v.url)?.[2]),
     started_at: typeof v.started_at === 'string' ? v.started_at : '',
     version: typeof v.version === 'string' ? v.version : '',
+    ...(typeof v.network_url === 'string' && v.network_url.startsWith('https://') ? { network_url: v.network_url } : {}),
   };
 }
 

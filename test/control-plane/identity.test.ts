@@ -165,4 +165,34 @@ describe('URL upstreams', () => {
     const cfg = await ok(s.api('GET', '/api/clusters/api/proxy-config'));
     expect(cfg.caddyfile).toMatch(/reverse_proxy https:\/\/app\.herokuapp\.com \{\n\t\theader_up Host \{upstream_hostport\}/);
   });
+
+  test('migration 6 lets proxy_count be 0 and keeps rows, ids, sequence, indexes and cascades', () => {
+    const home = tempHome();
+    try {
+      const path = join(home, 'state.db');
+      const old = openDatabase(path, MIGRATIONS.filter((m) => m.version < 6));
+      const t = new Date().toISOString();
+      old.prepare("INSERT INTO clusters (id, name, edge, proxy_count, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at) VALUES (3, 'api', 'none', 2, '/', '5s', '2s', 18080, 20000, ?, ?)").run(t, t);
+      old.prepare("INSERT INTO domains (cluster_id, hostname, env_name, created_at) VALUES (3, 'api.example.com', 'CLUSTER_UPSTREAMS_API_EXAMPLE_COM', ?)").run(t);
+      old.prepare("INSERT INTO agent_tokens (cluster_id, kind, name, hash, created_at) VALUES (3, 'agent', 'edge-1', 'h1', ?)").run(t);
+      expect(() => old.prepare('UPDATE clusters SET proxy_count = 0 WHERE id = 3').run()).toThrow(/CHECK constraint/);
+      old.close();
+
+      const db = openDatabase(path);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      db.prepare('UPDATE clusters SET proxy_count = 0 WHERE id = 3').run();
+      expect(() => db.prepare('UPDATE clusters SET proxy_count = 65 WHERE id = 3').run()).toThrow(/CHECK constraint/);
+      expect(db.prepare('SELECT id, name, proxy_count FROM clusters').all()).toEqual([{ id: 3, name: 'api', proxy_count: 0 }]);
+      // The id sequence survived: a new cluster gets 4, never a used id.
+      db.prepare("INSERT INTO clusters (name, edge, proxy_count, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at) VALUES ('web', 'none', 1, '/', '5s', '2s', 18081, 20100, ?, ?)").run(t, t);
+      expect((db.prepare("SELECT id FROM clusters WHERE name = 'web'").get() as { id: number }).id).toBe(4);
+      db.prepare('DELETE FROM clusters WHERE id = 3').run();
+      expect(db.prepare('SELECT COUNT(*) AS n FROM domains').get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM agent_tokens').get()).toEqual({ n: 0 });
+      expect(migrate(db)).toEqual([]);
+      db.close();
+    } finally {
+      removeHome(home);
+    }
+  });
 });

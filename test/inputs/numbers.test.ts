@@ -60,15 +60,16 @@ describe('weightSchema: integer 0..1000 from a number or decimal string', () => 
   });
 });
 
-describe('proxyCountSchema: integer 1..64', () => {
+describe('proxyCountSchema: integer 0..64', () => {
   it.each([
     [1, true],
     [2, true],
     [64, true],
     ['64', true],
-    [0, false],
+    [0, true],
+    ['0', true],
+    [-1, false],
     [65, false],
-    ['0', false],
     ['65', false],
     [1.5, false],
   ])('%j → ok=%s', (raw, ok) => {
@@ -76,7 +77,7 @@ describe('proxyCountSchema: integer 1..64', () => {
   });
   it('names the rule and clamps', () => {
     const issue = firstIssue(proxyCountSchema, '65');
-    expect(issue.message).toBe('a proxy count must be a whole number from 1 to 64');
+    expect(issue.message).toBe('a proxy count must be a whole number from 0 to 64');
     expect(issue.params?.fix).toBe('64');
   });
 });

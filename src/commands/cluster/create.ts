@@ -18,7 +18,7 @@ export function define(cmd: Command): void {
     .argument('<name>', 'cluster name (lower case letters, digits, dashes)')
     .option('--hostname <host>', 'a hostname the cluster fronts (repeat for more)', collect)
     .addOption(new Option('--edge <mode>', 'how the edge balances the proxies').choices(['dns_rr', 'cloudflare', 'aws_alb', 'none']).default('dns_rr'))
-    .option('--proxy-count <n>', 'proxy replicas (≥ 1)', '1')
+    .option('--proxy-count <n>', 'proxies this control plane runs (0–64; 0: only agents on other hosts, see `ownstack proxy agent`)', '1')
     .addOption(completes(new Option('--proxy-app <app>', 'use an existing app as the proxy (bring your own proxy)'), 'app'))
     .option('--health-path <path>', 'member health-check path', '/')
     .option('--health-interval <duration>', 'health-check interval (500ms, 5s, 1m)', '5s')

@@ -28,7 +28,7 @@ export function define(cmd: Command): void {
     .option('--health-path <path>', 'member health-check path')
     .option('--health-interval <duration>', 'health-check interval (500ms, 5s, 1m)')
     .option('--health-timeout <duration>', 'health-check timeout, shorter than the interval')
-    .option('--proxy-count <n>', 'proxy replicas (1–64): new ones start and join the edge, removed ones leave it first')
+    .option('--proxy-count <n>', 'proxies this control plane runs (0–64): new ones start and join the edge, removed ones leave it first')
     .option('--cloudflare-token-stdin', 'edge cloudflare: read a new API token from stdin (token rotation)')
     .addOption(completes(new Option('--cloudflare-token-file <path>', 'edge cloudflare: read a new API token from a file'), 'file'))
     .option('--dns-server <host:port>', 'dns_rr rfc2136: the authoritative server (e.g. a new primary of the same zone)')

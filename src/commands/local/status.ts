@@ -21,6 +21,8 @@ export interface LocalStatus {
   running: boolean;
   pid: number | null;
   url: string | null;
+  /** The HTTPS listener for other hosts (`local start --listen`). */
+  network_url: string | null;
   port: number | null;
   version: string | null;
   started_at: string | null;
@@ -42,6 +44,7 @@ export async function run(_o: LocalStatusOptions, ctx: Context): Promise<LocalSt
     running: false,
     pid: null,
     url: null,
+    network_url: null,
     port: null,
     version: null,
     started_at: null,
@@ -58,6 +61,7 @@ export async function run(_o: LocalStatusOptions, ctx: Context): Promise<LocalSt
     running: true,
     pid: info.pid,
     url: info.url,
+    network_url: info.network_url ?? null,
     port: info.port,
     version: info.version || null,
     started_at: info.started_at || null,
@@ -104,6 +108,7 @@ export function render(s: LocalStatus, ctx: Context): void {
   io.out(
     renderKeyValues(io, [
       ['pid', s.pid],
+      ...(s.network_url ? ([['network', `${s.network_url} (TLS, agents and operators on other hosts)`]] as [string, string][]) : []),
       ['uptime', s.uptime_seconds === null ? '-' : formatUptime(s.uptime_seconds)],
       ['version', s.version ?? '-'],
       ['state', tildify(s.state_dir)],

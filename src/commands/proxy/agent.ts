@@ -16,7 +16,7 @@ export function define(cmd: Command): void {
   cmd
     .addOption(completes(new Option('--cluster <name>', 'the cluster this proxy serves').makeOptionMandatory(), 'cluster'))
     .option('--server <url>', 'the control plane (https off loopback)')
-    .addOption(new Option('--token-file <path>', "a file holding this cluster's agent token (ownstack cluster agent-token create)").makeOptionMandatory())
+    .addOption(new Option('--token-file <path>', "a file holding this cluster's agent token (ownstack token create <name> --cluster <cluster>)").makeOptionMandatory())
     .option('--listen <address:port>', 'where the proxy serves (default 0.0.0.0:80)')
     .option('--public-address <ip>', 'the address the edge publishes for this proxy (default: the --listen address)')
     .option('--name <name>', 'this proxy in the cluster (default: the host name)')

@@ -45,6 +45,10 @@ export interface Handler {
 /** The handler of every route. */
 export function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
   const { service: svc, deploys } = deps;
+  const tokenService = () => {
+    if (!deps.tokens) throw new HttpError(501, { code: 'unavailable', message: 'this control plane keeps no tokens' });
+    return deps.tokens;
+  };
   return {
     health: {
       read: async () => ({ ok: true, service: 'ownstack-control-plane', version: deps.version, pid: process.pid }),
@@ -110,6 +114,10 @@ export function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
 
     agentConfig: { stream: (ctx, _req, res) => serveAgentConfig(deps, ctx, res) },
     agentReport: { stream: (ctx, _req, res) => receiveAgentReport(deps, ctx, res) },
+
+    tokenList: { run: () => tokenService().list() },
+    tokenCreate: { run: (ctx) => tokenService().create(ctx.body) },
+    tokenRevoke: { run: (ctx) => tokenService().revoke(parseId(ctx.params.id!)) },
 
     appList: { run: () => svc.appList() },
     appCreate: { run: (ctx) => svc.appCreate(ctx.body) },

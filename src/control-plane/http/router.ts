@@ -9,6 +9,7 @@ import type { ErrorBody } from '../../api/schemas.js';
 import { HttpError, invalid } from '../http-error.js';
 import type { ProxyFleet } from '../runtime/fleet.js';
 import type { AgentTokens } from '../store/agent-tokens.js';
+import type { TokenService } from '../service/tokens.js';
 import type { DeployService } from '../service/deploys.js';
 import type { Service } from '../service/service.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
@@ -33,6 +34,8 @@ export interface HttpDeps {
   /** The proxies' reports and long-polls (absent: no agent endpoints). */
   fleet?: ProxyFleet;
   agentTokens?: AgentTokens;
+  /** Operator and agent tokens made through the API (besides the token file's). */
+  tokens?: TokenService;
   /** Whether a Host header names this server (DNS rebinding guard); undefined accepts any. */
   allowedHost?: (host: string) => boolean;
   /** The error to answer with 503 when the request's connection is over the connection limit. */
@@ -107,7 +110,12 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (m && timingSafeEqual(sha256(m[1]!), tokenDigest)) return { kind: 'operator' };
-    const agentOf = m ? deps.agentTokens?.clusterOf(m[1]!) : null;
+    const who = m ? (deps.agentTokens?.identify(m[1]!) ?? null) : null;
+    if (who?.kind === 'operator') {
+      deps.agentTokens!.touch(m![1]!);
+      return { kind: 'operator' };
+    }
+    const agentOf = who?.kind === 'agent' ? who : null;
     if (agentOf) {
       if (!route?.agent) {
         throw new HttpError(403, { code: 'forbidden', message: 'an agent token may only read its cluster\'s proxy config and report its proxy', field: 'Authorization', rule: 'an operator token for this endpoint' });
@@ -268,6 +276,8 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
 function checkHost(req: IncomingMessage, allowed: ((host: string) => boolean) | undefined): void {
   const host = req.headers.host;
   if (allowed === undefined || host === undefined) return;
+  // Over TLS a rebinding page fails the certificate check first, so names are not limited there.
+  if ((req.socket as { encrypted?: boolean }).encrypted === true) return;
   if (allowed(host)) return;
   throw new HttpError(421, {
     code: 'forbidden',

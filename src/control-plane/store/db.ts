@@ -27,12 +27,24 @@ const ID_TABLES = ['clusters', 'domains', 'variants', 'apps', 'upstreams', 'depl
  * so removing the newest row frees its id for the next one.
  */
 function rebuildWithAutoincrement(db: Db, table: string): void {
+  rebuildTable(db, table, (sql) => {
+    if (/AUTOINCREMENT/i.test(sql)) return null;
+    const out = sql.replace(/\bid\s+INTEGER\s+PRIMARY\s+KEY\b/i, 'id INTEGER PRIMARY KEY AUTOINCREMENT');
+    if (!/AUTOINCREMENT/.test(out)) throw new Error(`cannot rebuild ${table}: no "id INTEGER PRIMARY KEY" column`);
+    return out;
+  });
+}
+
+/**
+ * Rebuilds a table with an edited CREATE statement (SQLite cannot change a column's constraints in
+ * place), keeping its columns, rows, ids and indexes; `edit` returns null when nothing is to change.
+ */
+function rebuildTable(db: Db, table: string, edit: (createSql: string) => string | null): void {
   const row = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) as { sql: string } | undefined;
-  if (!row || /AUTOINCREMENT/i.test(row.sql)) return;
-  const create = row.sql
-    .replace(/^CREATE TABLE\s+"?\w+"?/i, `CREATE TABLE ${table}_rebuilt`)
-    .replace(/\bid\s+INTEGER\s+PRIMARY\s+KEY\b/i, 'id INTEGER PRIMARY KEY AUTOINCREMENT');
-  if (!/AUTOINCREMENT/.test(create)) throw new Error(`cannot rebuild ${table}: no "id INTEGER PRIMARY KEY" column`);
+  if (!row) return;
+  const edited = edit(row.sql);
+  if (edited === null) return;
+  const create = edited.replace(/^CREATE TABLE\s+"?\w+"?/i, `CREATE TABLE ${table}_rebuilt`);
   const indexes = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(table) as { sql: string }[]).map((r) => r.sql);
   const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => `"${c.name}"`).join(', ');
   db.exec(create);
@@ -217,6 +229,18 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX agent_tokens_cluster ON agent_tokens(cluster_id);
     `,
+  },
+  {
+    // proxy_count counts the proxies this control plane runs itself: 0 when agents on other hosts serve the cluster.
+    version: 6,
+    name: 'clusters served only by agents on other hosts (proxy_count 0)',
+    foreignKeysOff: true,
+    sql: (db) =>
+      rebuildTable(db, 'clusters', (sql) => {
+        const out = sql.replace(/CHECK \(proxy_count BETWEEN 1 AND 64\)/, 'CHECK (proxy_count BETWEEN 0 AND 64)');
+        if (out === sql) throw new Error('cannot relax clusters.proxy_count: its CHECK is not the one migration 1 made');
+        return out;
+      }),
   },
 ];
 
