@@ -50,7 +50,7 @@ export interface AgentOptions {
   heartbeatMs: number;
   /** How long one config request may wait on the control plane. */
   pollWaitS: number;
-  /** First delay before a dead proxy process is started again (doubles per failure, at most 30 s). */
+  /** First delay before a dead proxy process is started again (doubles per failure, at most 5 s). */
   restartDelayMs: number;
   env: NodeJS.ProcessEnv;
   version: string;
@@ -58,7 +58,9 @@ export interface AgentOptions {
 }
 
 const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
+// A control plane back from a restart reaches every agent within about 5 s (one small request per
+// agent per try costs it nothing); the same ceiling spaces out restarts of a failing proxy.
+const BACKOFF_MAX_MS = 5_000;
 const CADDY_RECHECK_MS = 30_000;
 const sleep = (ms: number, signal: AbortSignal) => sleepUntil(ms, signal, null);
 
