@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_MS } from '../../src/proxy/dynamic-caddyfile.js';
 import { assertBuilt, BIN, cleanEnv, cleanupHome, e2eHome, pidAlive, ROOT } from '../helpers/e2e.js';
-import { caddyInstalled, get, startVariantServers, waitFor, type VariantServer } from '../proxy-runtime/helpers.js';
+import { get } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
+import { caddyInstalled, startVariantServers, type VariantServer } from '../proxy-runtime/helpers.js';
 import { json, must, run } from '../e2e-proxy/cli.js';
 import { describeFailures, sentAfter, startLoad, type LoadResult, type LoadTarget } from '../e2e-proxy/load.js';
 
@@ -151,7 +153,7 @@ describe.skipIf(why !== null)('three proxy agents on their own addresses, a cont
     for (const s of servers) await must(home, ['cluster', 'upstream', 'add', 'web', `--variant=${s.variant}`, `--app=${s.name}`], ENV);
     for (const a of AGENTS) await must(home, ['token', 'create', a.name, '--cluster=web', `--output-file=${join(home, `${a.name}.token`)}`], ENV);
     for (const a of AGENTS) startAgent(a);
-    await waitFor('three agents applied and healthy', () => allApplied(), 60_000, 250);
+    await waitFor('three agents applied and healthy', () => allApplied(), 60_000, { every: 250 });
   }, 180_000);
 
   afterAll(async () => {
@@ -239,8 +241,8 @@ describe.skipIf(why !== null)('three proxy agents on their own addresses, a cont
     expect(after.proxies.find((p: any) => p.name === 'host-3').state).toBe('lost');
     // Back: a restarted agent restores its last config and rejoins the edge.
     startAgent(AGENTS[2]!);
-    await waitFor('host-3 back in dns.zone', () => inZone('127.0.0.23'), 30_000, 200);
-    await waitFor('host-3 applied again', () => allApplied(), 30_000, 250);
+    await waitFor('host-3 back in dns.zone', () => inZone('127.0.0.23'), 30_000, { every: 200 });
+    await waitFor('host-3 applied again', () => allApplied(), 30_000, { every: 250 });
   }, 120_000);
 
   it('control plane down for 30 s: 0 failed through the agents; a change after it returns reaches every agent', async () => {
@@ -267,7 +269,7 @@ describe.skipIf(why !== null)('three proxy agents on their own addresses, a cont
       const file = join(home, `web-${count}.json`);
       writeFileSync(file, JSON.stringify(doc));
       await must(home, ['cluster', 'apply', '-f', file], ENV);
-      await waitFor(`agents applied ${count} hostnames`, () => allApplied(), 60_000, 250);
+      await waitFor(`agents applied ${count} hostnames`, () => allApplied(), 60_000, { every: 250 });
       const ms = await switches(5, AGENTS.map((a) => a.name));
       measured.push(`switch to all 3 agents applied (${count} hostnames): ${summary(ms)}`);
     }
