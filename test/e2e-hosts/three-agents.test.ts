@@ -228,7 +228,7 @@ describe.skipIf(why !== null)('three proxy agents on their own addresses, a cont
     const killedAt = Date.now();
     agent.kill('SIGKILL');
     process.kill(caddyPid, 'SIGKILL');
-    await waitFor('host-3 gone from dns.zone', () => !inZone('127.0.0.23'), HEARTBEAT_TIMEOUT_MS + EDGE_PERIOD_MS + 5_000, 100);
+    await waitFor('host-3 gone from dns.zone', () => !inZone('127.0.0.23'), HEARTBEAT_TIMEOUT_MS + EDGE_PERIOD_MS + 5_000, { every: 100 });
     const leftAfter = Date.now() - killedAt;
     expect(inZone('127.0.0.21') && inZone('127.0.0.22')).toBe(true);
     await sleep(1_000);
