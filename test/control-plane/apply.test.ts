@@ -152,7 +152,7 @@ describe('refused: nothing changes, the error names the path in the document', (
 
   it.each([
     ['another edge mode', (d: any) => (d.edge = 'none'), { field: 'document.edge', value: 'none', rule: expect.stringContaining('cannot change in place') }],
-    ['another edge setting', (d: any) => (d.edge_config = { dns_provider: 'rfc2136' }), { field: 'document.edge_config.dns_provider' }],
+    ['another edge setting', (d: any) => (d.edge_config = { dns_provider: 'rfc2136', dns_server: '127.0.0.1:5353', dns_zone: 'example.com', dns_tsig_name: 'k.', dns_tsig_secret: 'c2VjcmV0c2VjcmV0' }), { field: 'document.edge_config.dns_provider' }],
     ['another proxy count', (d: any) => (d.proxy_count = 3), { field: 'document.proxy_count', value: '3', hint: expect.stringContaining('cluster update') }],
     ['another proxy app', (d: any) => (d.proxy_app = 'blue-1'), { field: 'document.proxy_app' }],
   ])('409: %s cannot change in place', async (_, edit, error) => {

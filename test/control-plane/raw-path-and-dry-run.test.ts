@@ -110,6 +110,8 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   appCreate: ['POST', '/api/apps', { name: 'new-app', addresses: [] }],
   appUpdate: ['PATCH', '/api/apps/worker', { addresses: ['127.0.0.1:5002'] }],
   appRemove: ['DELETE', '/api/apps/worker'],
+  tokenCreate: ['POST', '/api/tokens', { name: 'ci' }],
+  tokenRevoke: ['DELETE', '/api/tokens/1'],
   agentReport: [
     'POST',
     '/api/clusters/c1/agent/report',
