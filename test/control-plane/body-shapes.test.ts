@@ -88,7 +88,7 @@ describe('integer fields', () => {
     ];
     expect(doc.components.schemas.VariantAddRequest.properties.weight.anyOf).toEqual(forms);
     expect(doc.components.schemas.MemberWeightRequest.properties.weight.anyOf).toEqual(forms);
-    expect(doc.components.schemas.ClusterCreateRequest.properties.proxy_count.anyOf).toEqual([{ type: 'integer', minimum: 1, maximum: 64 }, forms[1]]);
+    expect(doc.components.schemas.ClusterCreateRequest.properties.proxy_count.anyOf).toEqual([{ type: 'integer', minimum: 0, maximum: 64 }, forms[1]]);
     expect(doc.components.schemas.VariantAddRequest.properties.weight.type).toBeUndefined();
     // Answers carry plain integers.
     expect(doc.components.schemas.Variant.properties.weight.type).toBe('integer');

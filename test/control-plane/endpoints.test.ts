@@ -230,6 +230,32 @@ describe('every endpoint, happy path', () => {
     await s.api('DELETE', '/api/clusters/shop/variants/agent-probe');
   });
 
+  test('tokens: an agent token is created once, listed without its secret, scoped, then revoked', async () => {
+    const made = await call('tokenCreate', '/api/tokens', { name: 'edge-2', cluster: 'shop' });
+    expect(made).toMatchObject({ kind: 'agent', name: 'edge-2', cluster: 'shop', revoked_at: null });
+    expect(made.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const list = await call('tokenList', '/api/tokens');
+    const row = list.tokens.find((t: { id: number }) => t.id === made.id);
+    expect(row).toMatchObject({ kind: 'agent', cluster: 'shop' });
+    expect(JSON.stringify(list)).not.toContain(made.token);
+    // The same name again while it is active: 409.
+    expect((await s.api('POST', '/api/tokens', { name: 'edge-2', cluster: 'shop' })).status).toBe(409);
+    const agent = (path: string) => fetch(`${s.cp.url}${path}`, { headers: { authorization: `Bearer ${made.token}` } });
+    expect((await agent('/api/clusters/shop/agent/config')).status).toBe(200);
+    expect((await agent('/api/clusters')).status).toBe(403);
+    expect((await agent('/api/tokens')).status).toBe(403);
+    const revoked = await call('tokenRevoke', `/api/tokens/${made.id}`);
+    expect(revoked.revoked_at).not.toBeNull();
+    expect((await agent('/api/clusters/shop/agent/config')).status).toBe(401);
+    // An operator token made here works like the token file, until revoked.
+    const op = await call('tokenCreate', '/api/tokens', { name: 'ci' });
+    expect(op).toMatchObject({ kind: 'operator', cluster: null });
+    const asOp = await fetch(`${s.cp.url}/api/clusters`, { headers: { authorization: `Bearer ${op.token}` } });
+    expect(asOp.status).toBe(200);
+    await s.api('DELETE', `/api/tokens/${op.id}`);
+    expect((await fetch(`${s.cp.url}/api/clusters`, { headers: { authorization: `Bearer ${op.token}` } })).status).toBe(401);
+  });
+
   test('destroy (last): removes the rows and the cluster folder', async () => {
     const c = await call('clusterDestroy', '/api/clusters/shop');
     expect(c.name).toBe('shop');

@@ -115,7 +115,8 @@ const cases: Case[] = [
     rule: /only applies to edge aws_alb, not cloudflare/,
   },
   { name: 'cloudflare token value is never echoed', path: '/api/clusters', body: { name: 'x', edge: 'cloudflare', edge_config: { cloudflare_zone_id: '023e105f4ecef8ad9ca31a8372d0c353', cloudflare_api_token: 'has spaces in it and is long' } }, field: 'edge_config.cloudflare_api_token', value: '(hidden)', rule: /letters, digits/ },
-  { name: 'proxy count 0', path: '/api/clusters', body: { name: 'x', proxy_count: 0 }, field: 'proxy_count', value: '0', rule: /1 to 64/, hint: '1' },
+  { name: 'proxy count 65', path: '/api/clusters', body: { name: 'x', proxy_count: 65 }, field: 'proxy_count', value: '65', rule: /0 to 64/, hint: '64' },
+  { name: 'proxy count -1', path: '/api/clusters', body: { name: 'x', proxy_count: -1 }, field: 'proxy_count', value: '-1', rule: /0 to 64/, hint: '0' },
   // request shape
   { name: 'unknown field', path: '/api/clusters/api/variants', body: { name: 'green', wieght: 5 }, field: 'wieght', rule: /not a field of this request/, hint: 'weight' },
   { name: 'body is an array', path: '/api/clusters/api/variants', body: [1], field: 'body', rule: /.+/ },
