@@ -1,6 +1,9 @@
 // Edge mode `aws_alb`: the proxies are the targets of a pre-existing ALB target group.
 // Hostnames are not per target for an ALB (its listener rules route by host), so records use '*'.
 //
+// An `ip` target group registers each proxy's public address; an `instance` group its EC2
+// instance id (the agent's --instance-id, or the instance metadata), on the proxy's port.
+//
 // Deregistration is not instant: a deregistered target stays in state `draining` for the target
 // group's deregistration delay (deregistration_delay.timeout_seconds, 300 s unless changed) while
 // in-flight requests finish. Draining targets count as gone for publish (they are already leaving),
@@ -130,9 +133,14 @@ export function createAwsAlbDriver(config: AwsAlbConfig, deps: EdgeDeps = {}): E
 
   async function publish(_hostnames: string[], proxies: EdgeProxy[]): Promise<EdgePublishResult> {
     requireProxies(proxies);
+    const type = await targetType();
     const desired = new Map<string, TargetDescription>();
     for (const p of proxies) {
-      const t = { Id: p.address, Port: p.port };
+      // An instance group registers the EC2 instance (its port: the proxy's); an ip group the address.
+      if (type === 'instance' && !p.instanceId) {
+        throw new EdgeError(`proxy ${p.address}:${p.port} has no EC2 instance id, which the instance target group ${arn} needs`, 'invalid', 'start its agent with --instance-id (or on the instance itself)');
+      }
+      const t = { Id: type === 'instance' ? p.instanceId! : p.address, Port: p.port };
       desired.set(targetKey(t), t);
     }
     const current = new Map<string, TargetDescription>();
@@ -193,7 +201,10 @@ export function createAwsAlbDriver(config: AwsAlbConfig, deps: EdgeDeps = {}): E
     });
   }
 
-  async function verify(): Promise<void> {
+  let knownType: Promise<'ip' | 'instance'> | undefined = deps.aws?.targetType ? Promise.resolve(deps.aws.targetType) : undefined;
+
+  /** The target group's description (DescribeTargetGroups, bounded pages). */
+  async function describeGroup(): Promise<{ TargetType?: string } | undefined> {
     let found: { TargetType?: string } | undefined;
     let pages = 0;
     try {
@@ -210,10 +221,24 @@ export function createAwsAlbDriver(config: AwsAlbConfig, deps: EdgeDeps = {}): E
       throw new EdgeError(
         `target group ${arn} has target type ${found.TargetType ?? 'unknown'}; ownstack registers proxies as ip (or instance) targets`,
         'invalid',
-        'create the target group with target type "ip"',
+        'create the target group with target type "ip" (or "instance" for agents with an EC2 instance id)',
       );
     }
+    return found;
   }
 
-  return { mode: 'aws_alb', verify, publish, read, remove, health };
+  /** ip or instance: asked once per driver (a group's target type never changes). */
+  function targetType(): Promise<'ip' | 'instance'> {
+    knownType ??= describeGroup().then((g) => g!.TargetType as 'ip' | 'instance');
+    // A failed lookup is asked again next time.
+    knownType.catch(() => (knownType = undefined));
+    return knownType;
+  }
+
+  async function verify(): Promise<void> {
+    const g = await describeGroup();
+    knownType = Promise.resolve(g!.TargetType as 'ip' | 'instance');
+  }
+
+  return { mode: 'aws_alb', verify, publish, read, remove, health, targetType };
 }

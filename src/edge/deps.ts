@@ -35,6 +35,8 @@ export interface EdgeDeps {
   aws?: {
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     maxAttempts?: number;
+    /** The target group's target type when the caller knows it already (saves a DescribeTargetGroups). */
+    targetType?: 'ip' | 'instance';
   };
 }
 

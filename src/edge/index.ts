@@ -13,6 +13,7 @@ import { EdgeError, type EdgeDriver, type EdgeMode } from './types.js';
 
 export { maskSecret, redact } from './secrets.js';
 export { chooseHealthyProxies, type HealthySet, type ProxyHealth } from './healthy-set.js';
+export { admitProxies, privateRange, ALLOW_PRIVATE_FLAG, type AdmissionProxy, type RefusedProxy } from './admission.js';
 export type { EdgeDeps, EdgeLogger, FetchLike } from './deps.js';
 export type { DnsChanges, DnsProvider } from './dns-rr.js';
 export * from './types.js';

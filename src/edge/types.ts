@@ -24,6 +24,8 @@ export type EdgeMode = 'dns_rr' | 'cloudflare' | 'aws_alb' | 'none';
 export interface EdgeProxy {
   address: string;
   port: number;
+  /** Its EC2 instance id: what an aws_alb `instance` target group registers instead of the address. */
+  instanceId?: string;
 }
 
 /** One target's health as reported by the provider (ALB). */
@@ -45,6 +47,8 @@ export interface EdgeDriver {
   remove(hostnames: string[]): Promise<EdgePublishResult>;
   /** Extra health information for `cluster status` (ALB target health), if any. */
   health?(): Promise<EdgeTargetHealth[]>;
+  /** aws_alb: what the target group registers, IP addresses or EC2 instance ids (it never changes for a group). */
+  targetType?(): Promise<'ip' | 'instance'>;
 }
 
 export type EdgeErrorKind = 'auth' | 'invalid' | 'unavailable' | 'failed';

@@ -20,13 +20,15 @@ async function start(extra: Partial<AlbFakeOptions> = {}): Promise<void> {
   fake = await startAlbFake({ accessKeyId: ACCESS_KEY, targetGroups: [{ arn: ARN, name: 'ownstack-api', targetType: 'ip', port: 8443 }], ...extra });
 }
 
-function driver(opts: { accessKeyId?: string; arn?: string; maxAttempts?: number } = {}): EdgeDriver {
+// The reconciler knows the group's target type once it asked (targetType: null here: ask).
+function driver(opts: { accessKeyId?: string; arn?: string; maxAttempts?: number; targetType?: 'ip' | 'instance' | null } = {}): EdgeDriver {
+  const targetType = opts.targetType === undefined ? 'ip' : opts.targetType;
   return createEdgeDriver(
     { name: 'api', edge: 'aws_alb', edge_config: { alb_target_group_arn: opts.arn ?? ARN, aws_endpoint: fake.endpoint } },
     {
       // The stand-in ALB API on loopback is reachable only through the test-only override.
       env: { [TEST_EDGE_ENDPOINTS_ENV]: '1' },
-      aws: { credentials: { accessKeyId: opts.accessKeyId ?? ACCESS_KEY, secretAccessKey: SECRET_KEY }, maxAttempts: opts.maxAttempts ?? 3 },
+      aws: { credentials: { accessKeyId: opts.accessKeyId ?? ACCESS_KEY, secretAccessKey: SECRET_KEY }, maxAttempts: opts.maxAttempts ?? 3, ...(targetType ? { targetType } : {}) },
       logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
     },
   );
@@ -128,6 +130,62 @@ describe('aws_alb edge: create, proxy failure, destroy', () => {
     const again = fake.requests.length;
     expect((await d.remove(HOSTS)).writes).toBe(0);
     expect(fake.lines(again)).toEqual([HEALTH]);
+  });
+});
+
+describe('aws_alb edge: ip and instance target groups', () => {
+  const INSTANCES = [
+    { address: '198.51.100.10', port: 8443, instanceId: 'i-0123456789abcdef0' },
+    { address: '198.51.100.11', port: 8443, instanceId: 'i-0fedcba9876543210' },
+  ];
+  const GROUP = `DescribeTargetGroups TargetGroupArns.member.1=${ARN}`;
+  const instanceGroup = async () => {
+    await fake.close();
+    await start({ targetGroups: [{ arn: ARN, name: 'ownstack-api', targetType: 'instance', port: 8443 }] });
+  };
+
+  it('an instance group registers the proxies’ instance ids on their ports, not their addresses', async () => {
+    await instanceGroup();
+    const d = driver({ targetType: null });
+    expect(await d.targetType!()).toBe('instance');
+    const result = await d.publish(HOSTS, INSTANCES);
+    // The type is asked once per driver.
+    expect(fake.lines()).toEqual([
+      GROUP,
+      HEALTH,
+      `RegisterTargets TargetGroupArn=${ARN} Targets.member.1.Id=i-0123456789abcdef0 Targets.member.1.Port=8443 Targets.member.2.Id=i-0fedcba9876543210 Targets.member.2.Port=8443`,
+    ]);
+    expect(result.added.map((r) => r.value)).toEqual(['i-0123456789abcdef0:8443', 'i-0fedcba9876543210:8443']);
+    const from = fake.requests.length;
+    const after = await d.publish(HOSTS, [INSTANCES[0]!]);
+    expect(fake.lines(from)).toEqual([HEALTH, `DeregisterTargets TargetGroupArn=${ARN} Targets.member.1.Id=i-0fedcba9876543210 Targets.member.1.Port=8443`]);
+    expect(after.removed.map((r) => r.value)).toEqual(['i-0fedcba9876543210:8443']);
+  });
+
+  it('an instance group refuses a proxy without an instance id before any write', async () => {
+    await instanceGroup();
+    const err = await caught(driver({ targetType: 'instance' }).publish(HOSTS, [INSTANCES[0]!, { address: '198.51.100.12', port: 8443 }]));
+    expect(err.kind).toBe('invalid');
+    expect(err.message).toBe(`proxy 198.51.100.12:8443 has no EC2 instance id, which the instance target group ${ARN} needs`);
+    expect(err.hint).toContain('--instance-id');
+    expect(fake.lines()).toEqual([]);
+  });
+
+  it('an ip group (type asked of the provider) registers the addresses even when the proxies have instance ids', async () => {
+    const d = driver({ targetType: null });
+    await d.publish(HOSTS, INSTANCES);
+    expect(fake.lines()).toEqual([
+      GROUP,
+      HEALTH,
+      `RegisterTargets TargetGroupArn=${ARN} Targets.member.1.Id=198.51.100.10 Targets.member.1.Port=8443 Targets.member.2.Id=198.51.100.11 Targets.member.2.Port=8443`,
+    ]);
+  });
+
+  it('verify learns the type: the publish after it asks no more', async () => {
+    const d = driver({ targetType: null });
+    await d.verify();
+    await d.publish(HOSTS, TWO);
+    expect(fake.lines().filter((l) => l.startsWith('DescribeTargetGroups'))).toHaveLength(1);
   });
 });
 

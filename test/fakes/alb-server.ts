@@ -2,7 +2,7 @@
 // answers in the documented shapes), for the AWS SDK pointed at it with `endpoint`.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 
 const NS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 
@@ -129,6 +129,13 @@ export async function startAlbFake(opts: AlbFakeOptions): Promise<AlbFake> {
         if (!group) return error(res, 400, 'TargetGroupNotFound', 'One or more target groups not found');
         const list = members(p, 'Targets');
         if (list.length === 0) return error(res, 400, 'ValidationError', "1 validation error detected: Value null at 'targets' failed to satisfy constraint: Member must not be null");
+        // As ELBv2 does: an ip group takes IP addresses only, an instance group instance ids only.
+        const type = opts.targetGroups.find((g) => g.arn === p['TargetGroupArn'])?.targetType;
+        for (const t of list) {
+          const id = t['Id'] ?? '';
+          if (type === 'ip' && isIP(id) === 0) return error(res, 400, 'ValidationError', `The IP address '${id}' is not a valid IPv4 address`);
+          if (type === 'instance' && !/^i-[0-9a-f]{8,17}$/.test(id)) return error(res, 400, 'ValidationError', `Instance ID '${id}' is not valid`);
+        }
         for (const t of list) {
           const key = `${t['Id']}:${t['Port']}`;
           if (action === 'RegisterTargets') {
