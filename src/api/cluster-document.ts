@@ -65,6 +65,7 @@ export const clusterDocument = z
     name: create.name,
     edge: create.edge,
     edge_config: edgeSettings,
+    edge_allow_private_addresses: create.edge_allow_private_addresses,
     proxy_count: create.proxy_count,
     proxy_app: create.proxy_app,
     health: healthSettings,
@@ -111,7 +112,7 @@ export function membersOf(upstreams: readonly Pick<DocumentUpstream, 'app' | 'va
 // document's (no duplicates, references to its own variants and hostnames, members as derived).
 function checkDocument(v: z.output<z.ZodObject>, ctx: z.RefinementCtx): void {
   const doc = v as unknown as Omit<ClusterDocument, 'members'> & { members?: DocumentMember[] };
-  const settings = { name: doc.name, hostnames: doc.hostnames, edge: doc.edge, proxy_count: doc.proxy_count, proxy_app: doc.proxy_app, health: doc.health, edge_config: doc.edge_config };
+  const settings = { name: doc.name, hostnames: doc.hostnames, edge: doc.edge, edge_allow_private_addresses: doc.edge_allow_private_addresses, proxy_count: doc.proxy_count, proxy_app: doc.proxy_app, health: doc.health, edge_config: doc.edge_config };
   const created = clusterCreateRequest.safeParse(settings);
   if (!created.success) {
     const secrets = secretFieldsOf(clusterCreateRequest);

@@ -62,6 +62,11 @@ export const clusterCreateRequest = z
     name: clusterNameSchema,
     hostnames: z.array(hostnameSchema).max(MAX_HOSTNAMES_PER_CLUSTER, { error: `a cluster has at most ${MAX_HOSTNAMES_PER_CLUSTER} hostnames` }).default([]),
     edge: edgeModeSchema.default('dns_rr'),
+    edge_allow_private_addresses: z
+      .boolean()
+      .optional()
+      .default(false)
+      .describe('cloudflare and aws_alb: publish loopback and private-use proxy addresses too (127/8, 10/8, 172.16/12, 192.168/16, 169.254/16, 100.64/10, ::1, fc00::/7, fe80::/10)'),
     proxy_count: proxyCountSchema.default(1),
     proxy_app: appNameSchema.nullable().optional().default(null),
     health: z
@@ -124,6 +129,9 @@ export const clusterCreateRequest = z
     const forbid = (keys: readonly (keyof typeof ec)[], what: string, actual: string) => {
       for (const k of keys) if (ec[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['edge_config', k], message: `only applies to ${what}, not ${actual}`, input: undefined });
     };
+    if (v.edge_allow_private_addresses && !ALLOWS_PRIVATE.includes(v.edge)) {
+      ctx.addIssue({ code: 'custom', path: ['edge_allow_private_addresses'], message: privateOnlyRule(v.edge), input: true });
+    }
     if (v.edge === 'cloudflare') {
       need('cloudflare_api_token', 'edge cloudflare needs an API token');
       need('cloudflare_zone_id', 'edge cloudflare needs a zone id (32 hex characters)');
@@ -150,6 +158,14 @@ export const clusterCreateRequest = z
   .meta({ id: 'ClusterCreateRequest' });
 export type ClusterCreateRequest = z.input<typeof clusterCreateRequest>;
 
+/** The edges that refuse private addresses unless the cluster allows them (src/edge/admission.ts). */
+export const ALLOWS_PRIVATE: readonly string[] = ['cloudflare', 'aws_alb'];
+
+/** Why edge_allow_private_addresses does not apply to an edge mode. */
+export function privateOnlyRule(edge: string): string {
+  return `only applies to edge cloudflare or aws_alb, not ${edge} (${edge === 'dns_rr' ? 'dns_rr publishes every registered address' : 'edge none publishes nothing'})`;
+}
+
 /** A field `create` sets for good: present in an update, it is refused with the reason. */
 function fixedField(reason: string) {
   return z.never({ error: reason }).optional().meta({ description: `cannot change: ${reason}` });
@@ -163,6 +179,7 @@ export const clusterUpdateRequest = z
       .strictObject({ path: healthPathSchema.optional(), interval: durationSchema.optional(), timeout: durationSchema.optional() })
       .optional(),
     proxy_count: proxyCountSchema.optional(),
+    edge_allow_private_addresses: z.boolean().optional().describe('cloudflare and aws_alb: publish loopback and private-use proxy addresses too (false: refuse them again)'),
     edge_config: z
       .strictObject({
         cloudflare_api_token: cloudflareTokenSchema.optional(),
@@ -188,9 +205,9 @@ export const clusterUpdateRequest = z
   .superRefine((v, ctx) => {
     const h = v.health;
     const edge = v.edge_config ?? {};
-    const changes = [h?.path, h?.interval, h?.timeout, v.proxy_count, edge.cloudflare_api_token, edge.dns_server, edge.dns_tsig_name, edge.dns_tsig_secret, edge.dns_tsig_algorithm];
+    const changes = [h?.path, h?.interval, h?.timeout, v.proxy_count, v.edge_allow_private_addresses, edge.cloudflare_api_token, edge.dns_server, edge.dns_tsig_name, edge.dns_tsig_secret, edge.dns_tsig_algorithm];
     if (changes.every((x) => x === undefined)) {
-      addRuleIssue(ctx, 'nothing to update: give at least one of health.path, health.interval, health.timeout, proxy_count or an edge setting (cloudflare_api_token, dns_server, dns_tsig_name, dns_tsig_secret, dns_tsig_algorithm)');
+      addRuleIssue(ctx, 'nothing to update: give at least one of health.path, health.interval, health.timeout, proxy_count, edge_allow_private_addresses or an edge setting (cloudflare_api_token, dns_server, dns_tsig_name, dns_tsig_secret, dns_tsig_algorithm)');
     }
     if (h?.interval !== undefined && h.timeout !== undefined && parseDuration(h.timeout) >= parseDuration(h.interval)) {
       addRuleIssue(ctx, `the health timeout must be shorter than the interval (${h.interval})`, undefined, ['health', 'timeout']);

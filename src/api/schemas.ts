@@ -56,6 +56,7 @@ export const cluster = z
     name: z.string(),
     edge: edgeModeSchema,
     edge_config: edgeConfigView,
+    edge_allow_private_addresses: z.boolean().default(false).describe('cloudflare and aws_alb publish loopback and private-use proxy addresses too'),
     proxy_count: z.number().int(),
     proxy_app: z.string().nullable(),
     health: healthSettings,
@@ -184,6 +185,12 @@ export const proxyStatus = z
     instance_id: z.string().nullable().default(null),
     last_seen: timestamp.nullable().default(null).describe('its agent\'s last report'),
     lagging: z.boolean().default(false).describe('it serves an older generation than the cluster\'s'),
+    edge: z
+      .enum(['published', 'out', 'refused'])
+      .nullable()
+      .default(null)
+      .describe('published: the edge sends it traffic; out: left out while unhealthy or lost; refused: the edge may not publish it (edge_reason says why); null: edge none'),
+    edge_reason: z.string().nullable().default(null).describe('why the edge leaves it out or refuses it'),
     fallbacks: z
       .array(z.object({ hostname: z.string(), fallback: z.enum(['draining', 'unhealthy']), detail: z.string() }))
       .default([])
@@ -344,6 +351,7 @@ export const clusterExport = z
     name: z.string(),
     edge: edgeModeSchema,
     edge_config: z.record(z.string(), z.string()).describe('the stored edge settings without secrets (the Cloudflare token and TSIG secret are never exported)'),
+    edge_allow_private_addresses: z.boolean().optional().describe('present (true) when cloudflare or aws_alb may publish private addresses'),
     proxy_count: z.number().int(),
     proxy_app: z.string().nullable(),
     health: healthSettings,

@@ -15,7 +15,7 @@ const key = (p: EdgeProxy): string => `${p.address}|${p.port}`;
 
 function unique(proxies: readonly EdgeProxy[]): EdgeProxy[] {
   const seen = new Map<string, EdgeProxy>();
-  for (const p of proxies) if (!seen.has(key(p))) seen.set(key(p), { address: p.address, port: p.port });
+  for (const p of proxies) if (!seen.has(key(p))) seen.set(key(p), { address: p.address, port: p.port, ...(p.instanceId ? { instanceId: p.instanceId } : {}) });
   return [...seen.values()];
 }
 

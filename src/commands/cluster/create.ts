@@ -19,6 +19,7 @@ export function define(cmd: Command): void {
     .option('--hostname <host>', 'a hostname the cluster fronts (repeat for more)', collect)
     .addOption(new Option('--edge <mode>', 'how the edge balances the proxies').choices(['dns_rr', 'cloudflare', 'aws_alb', 'none']).default('dns_rr'))
     .option('--proxy-count <n>', 'proxies this control plane runs (0–64; 0: only agents on other hosts, see `ownstack proxy agent`)', '1')
+    .option('--edge-allow-private-addresses', 'cloudflare / aws_alb: publish proxies on loopback and private-use addresses too (refused by default)')
     .addOption(completes(new Option('--proxy-app <app>', 'use an existing app as the proxy (bring your own proxy)'), 'app'))
     .option('--health-path <path>', 'member health-check path', '/')
     .option('--health-interval <duration>', 'health-check interval (500ms, 5s, 1m)', '5s')
@@ -49,6 +50,7 @@ export const createFlags: Record<string, string> = {
   name: '<name>',
   hostnames: '--hostname',
   edge: '--edge',
+  edge_allow_private_addresses: '--edge-allow-private-addresses',
   proxy_count: '--proxy-count',
   proxy_app: '--proxy-app',
   'health.path': '--health-path',
@@ -101,6 +103,7 @@ export async function parse(raw: RawInput, ctx: Context): Promise<ClusterCreateR
     name: raw.args[0],
     hostnames: (o.hostname as string[] | undefined) ?? [],
     edge: o.edge,
+    ...(o.edgeAllowPrivateAddresses === true ? { edge_allow_private_addresses: true } : {}),
     proxy_count: o.proxyCount,
     proxy_app: (o.proxyApp as string | undefined) ?? null,
     health: { path: o.healthPath, interval: o.healthInterval, timeout: o.healthTimeout },

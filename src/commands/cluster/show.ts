@@ -31,6 +31,7 @@ export async function run(o: ShowOptions, ctx: Context): Promise<ClusterDetail> 
 /** Edge settings as `key=value` pairs; the API already masks the Cloudflare token. */
 function edgeSettings(d: ClusterDetail): string {
   const pairs = Object.entries(d.cluster.edge_config).filter(([, v]) => v !== undefined && v !== '');
+  if (d.cluster.edge_allow_private_addresses) pairs.push(['edge_allow_private_addresses', 'true']);
   return pairs.map(([k, v]) => `${k}=${v}`).join(' ') || '-';
 }
 

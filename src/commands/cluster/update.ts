@@ -29,6 +29,8 @@ export function define(cmd: Command): void {
     .option('--health-interval <duration>', 'health-check interval (500ms, 5s, 1m)')
     .option('--health-timeout <duration>', 'health-check timeout, shorter than the interval')
     .option('--proxy-count <n>', 'proxies this control plane runs (0–64): new ones start and join the edge, removed ones leave it first')
+    .option('--edge-allow-private-addresses', 'cloudflare / aws_alb: publish proxies on loopback and private-use addresses too')
+    .option('--no-edge-allow-private-addresses', 'cloudflare / aws_alb: refuse them again (the default)')
     .option('--cloudflare-token-stdin', 'edge cloudflare: read a new API token from stdin (token rotation)')
     .addOption(completes(new Option('--cloudflare-token-file <path>', 'edge cloudflare: read a new API token from a file'), 'file'))
     .option('--dns-server <host:port>', 'dns_rr rfc2136: the authoritative server (e.g. a new primary of the same zone)')
@@ -63,6 +65,7 @@ export const updateFlags: Record<string, string> = {
   'health.interval': '--health-interval',
   'health.timeout': '--health-timeout',
   proxy_count: '--proxy-count',
+  edge_allow_private_addresses: '--edge-allow-private-addresses',
   'edge_config.cloudflare_api_token': '--cloudflare-token-stdin',
   'edge_config.dns_server': '--dns-server',
   'edge_config.dns_tsig_name': '--dns-tsig-name',
@@ -102,9 +105,9 @@ export async function parse(raw: RawInput, ctx: Context): Promise<ClusterUpdateO
       details: { code: 'invalid', message: `${flag} cannot be changed by cluster update`, field: flag, rule: reason },
     });
   }
-  const settings = ['healthPath', 'healthInterval', 'healthTimeout', 'proxyCount', 'cloudflareTokenStdin', 'cloudflareTokenFile', 'dnsServer', 'dnsTsigName', 'dnsTsigSecretFile'];
+  const settings = ['healthPath', 'healthInterval', 'healthTimeout', 'proxyCount', 'edgeAllowPrivateAddresses', 'cloudflareTokenStdin', 'cloudflareTokenFile', 'dnsServer', 'dnsTsigName', 'dnsTsigSecretFile'];
   if (settings.every((k) => o[k] === undefined)) {
-    throw new UsageError('nothing to update: give at least one of --health-path, --health-interval, --health-timeout, --proxy-count or an edge credential flag', {
+    throw new UsageError('nothing to update: give at least one of --health-path, --health-interval, --health-timeout, --proxy-count, --[no-]edge-allow-private-addresses or an edge credential flag', {
       hint: `e.g. ownstack cluster update ${cluster} --health-path=/healthz --dry-run`,
     });
   }
@@ -124,6 +127,7 @@ export async function parse(raw: RawInput, ctx: Context): Promise<ClusterUpdateO
   const request = {
     ...(Object.values(health).some((v) => v !== undefined) ? { health: defined(health) } : {}),
     ...(o.proxyCount !== undefined ? { proxy_count: o.proxyCount } : {}),
+    ...(typeof o.edgeAllowPrivateAddresses === 'boolean' ? { edge_allow_private_addresses: o.edgeAllowPrivateAddresses } : {}),
     ...(Object.values(edge).some((v) => v !== undefined) ? { edge_config: defined(edge) } : {}),
     dry_run: o.dryRun === true,
   };

@@ -217,6 +217,9 @@ export class AgentRuntime implements ProxyRuntime {
       last_seen: new Date(rec.lastSeen).toISOString(),
       lagging: !lost && (r.applied_generation ?? -1) < generation,
       fallbacks: r.fallbacks,
+      // Filled in by `cluster status` from the edge's view.
+      edge: null,
+      edge_reason: null,
     };
   }
 

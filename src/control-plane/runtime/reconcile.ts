@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic-file.js';
 import type { z } from 'zod';
 import type { EdgeRecordView, proxyStatus } from '../../api/schemas.js';
-import { chooseHealthyProxies, createEdgeDriver, EdgeError, type EdgeDeps, type EdgeDriver, type EdgeLogger, type EdgeProxy, type EdgeTargetHealth } from '../../edge/index.js';
+import {
+  admitProxies,
+  chooseHealthyProxies,
+  createEdgeDriver,
+  EdgeError,
+  type EdgeDeps,
+  type EdgeDriver,
+  type EdgeLogger,
+  type EdgeProxy,
+  type EdgeTargetHealth,
+  type RefusedProxy,
+} from '../../edge/index.js';
 import { proxyAddresses, renderRow, type Rendered } from './render.js';
 import { edgeConfigOf, now, type ClusterRow, type Store } from '../store/store.js';
 
@@ -66,6 +77,8 @@ export function blankProxyStatus(index: number, address: string, port: number, n
     instance_id: null,
     last_seen: null,
     lagging: false,
+    edge: null,
+    edge_reason: null,
     fallbacks: [],
   };
 }
@@ -94,6 +107,8 @@ export class Reconciler {
   private readonly chains = new Map<number, { tail: Promise<unknown>; queued: Promise<ReconcileResult> | null }>();
   /** The last render of each cluster by its hash: a mutation hands over its "after" render. */
   private readonly renders = new Map<number, Rendered>();
+  /** aws_alb target groups' target types by ARN (a group's type never changes). */
+  private readonly albTargetTypes = new Map<string, 'ip' | 'instance'>();
 
   constructor(
     private readonly store: Store,
@@ -136,12 +151,31 @@ export class Reconciler {
         also?.warn(m);
       },
     };
+    const edgeConfig = typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : (c.edge_config as Record<string, unknown>);
+    const arn = c.edge === 'aws_alb' && typeof edgeConfig.alb_target_group_arn === 'string' ? edgeConfig.alb_target_group_arn : null;
+    const knownType = arn === null ? undefined : this.albTargetTypes.get(arn);
     const driver = createEdgeDriver(
-      { name: c.name, edge: c.edge, edge_config: typeof c.edge_config === 'string' ? edgeConfigOf(c as ClusterRow) : c.edge_config },
+      { name: c.name, edge: c.edge, edge_config: edgeConfig },
       // The env carries the server's OWNSTACK_CLOUDFLARE_API_URL knob (src/edge/index.ts).
-      { clusterDir: this.clusterDir(c.name), env: this.env, logger, ...rest },
+      { clusterDir: this.clusterDir(c.name), env: this.env, logger, ...(knownType ? { aws: { targetType: knownType } } : {}), ...rest },
     );
-    return skipWildcards(driver);
+    return rememberTargetType(skipWildcards(driver), (type) => arn !== null && this.albTargetTypes.set(arn, type));
+  }
+
+  /** An aws_alb cluster's target type as last learned (null: not known yet, or another edge). */
+  albTargetType(c: ClusterRow): 'ip' | 'instance' | null {
+    if (c.edge !== 'aws_alb') return null;
+    const arn = edgeConfigOf(c).alb_target_group_arn;
+    return (typeof arn === 'string' ? this.albTargetTypes.get(arn) : undefined) ?? null;
+  }
+
+  /** Which of these proxies the cluster's edge may publish, and which it refuses (src/edge/admission.ts). */
+  admission<P extends { name: string; address: string; port: number; instance_id: string | null }>(c: ClusterRow, proxies: readonly P[]): { admitted: P[]; refused: RefusedProxy[] } {
+    const { admitted, refused } = admitProxies(
+      proxies.map((p) => ({ name: p.name, address: p.address, port: p.port, instanceId: p.instance_id, p })),
+      { mode: c.edge, allowPrivate: c.edge_allow_private_addresses === 1, albTargetType: this.albTargetType(c) },
+    );
+    return { admitted: admitted.map((a) => a.p), refused };
   }
 
   /**
@@ -304,10 +338,31 @@ export class Reconciler {
     const statuses = await this.runtime.status(rc).catch(() => [] as ProxyStatus[]);
     const all = statuses.length > 0 ? statuses : noopStatuses(rc);
     const last = parsePublished(c.edge_published);
+    // aws_alb: an instance target group registers instance ids, an ip group addresses: ask once.
+    if (c.edge === 'aws_alb' && this.albTargetType(c) === null) {
+      try {
+        await this.edgeDriver(c).targetType?.();
+      } catch (err) {
+        return [...warnings, this.edgeFailed(c, err)];
+      }
+    }
+    // What the edge may publish at all: cloudflare and aws_alb refuse private addresses unless allowed.
+    const { admitted, refused } = this.admission(c, all);
+    for (const r of refused) warnings.push(`edge of cluster ${c.name}: ${refusedLine(c, r)}`);
+    if (admitted.length === 0 && refused.length > 0) {
+      // Publishing nothing would take every hostname down: the edge keeps what it has.
+      warnings.push(`edge of cluster ${c.name}: ${nothingPublishable(c, last?.proxies ?? [])}`);
+      return warnings;
+    }
     // A replica is dropped only when its health check fails; unknown (no runtime yet) is kept.
     const chosen = chooseHealthyProxies(
       // A restarted replica reports `starting` for one health interval before it rejoins.
-      all.map((p) => ({ address: p.address, port: p.port, healthy: p.healthz !== 'failing' && p.state !== 'starting' })),
+      admitted.map((p) => ({
+        address: p.address,
+        port: p.port,
+        ...(this.albTargetType(c) === 'instance' && p.instance_id ? { instanceId: p.instance_id } : {}),
+        healthy: p.healthz !== 'failing' && p.state !== 'starting',
+      })),
       last?.proxies ?? null,
     );
     if (chosen.warning) warnings.push(`edge of cluster ${c.name}: ${chosen.warning}`);
@@ -324,12 +379,17 @@ export class Reconciler {
       if (want.proxies.length > 0) await driver.publish(want.hosts, want.proxies);
       this.store.run('UPDATE clusters SET edge_published = ?, edge_error = NULL, edge_reconciled_at = ? WHERE id = ?', JSON.stringify(want), now(), c.id);
     } catch (err) {
-      const msg = err instanceof EdgeError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : (err as Error).message;
-      this.store.run('UPDATE clusters SET edge_error = ? WHERE id = ?', msg, c.id);
-      this.log(`edge ${c.name}: ${msg}`);
-      warnings.push(`the ${c.edge} edge of cluster ${c.name} was not updated: ${msg} (the next reconcile retries)`);
+      warnings.push(this.edgeFailed(c, err));
     }
     return warnings;
+  }
+
+  /** Records a failed edge update (status shows it; the next reconcile retries); returns the warning. */
+  private edgeFailed(c: ClusterRow, err: unknown): string {
+    const msg = err instanceof EdgeError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : (err as Error).message;
+    this.store.run('UPDATE clusters SET edge_error = ? WHERE id = ?', msg, c.id);
+    this.log(`edge ${c.name}: ${msg}`);
+    return `the ${c.edge} edge of cluster ${c.name} was not updated: ${msg} (the next reconcile retries)`;
   }
 
   /** What the edge holds now for a cluster (status); errors are returned, not thrown. */
@@ -387,6 +447,37 @@ function skipWildcards(driver: EdgeDriver): EdgeDriver {
     read: (hosts) => driver.read(plain(hosts)),
     remove: (hosts) => driver.remove(plain(hosts)),
     ...(driver.health ? { health: () => driver.health!() } : {}),
+    ...(driver.targetType ? { targetType: () => driver.targetType!() } : {}),
+  };
+}
+
+/** The line that names a proxy the edge refuses, the rule and the fix. */
+export function refusedLine(c: Pick<ClusterRow, 'edge'>, r: RefusedProxy): string {
+  return `proxy ${r.name} (${r.address}:${r.port}) is not published by the ${c.edge} edge: ${r.reason}`;
+}
+
+/** Why the edge keeps its records when every proxy is refused. */
+export function nothingPublishable(c: Pick<ClusterRow, 'edge'>, kept: readonly EdgeProxy[]): string {
+  const what = kept.length > 0 ? `the ${kept.map((p) => `${p.instanceId ?? p.address}:${p.port}`).join(', ')} published before` : 'nothing (no proxy was ever published)';
+  return `no proxy can be published by the ${c.edge} edge (each is refused, see above): it keeps ${what} instead of publishing none`;
+}
+
+/** The driver, telling `learn` the aws_alb target type whenever it is known (after verify or a lookup). */
+function rememberTargetType(driver: EdgeDriver, learn: (type: 'ip' | 'instance') => void): EdgeDriver {
+  if (!driver.targetType) return driver;
+  const targetType = driver.targetType.bind(driver);
+  return {
+    ...driver,
+    // verify() read the group: its type is known to the driver without another request.
+    verify: async () => {
+      await driver.verify();
+      learn(await targetType());
+    },
+    targetType: async () => {
+      const type = await targetType();
+      learn(type);
+      return type;
+    },
   };
 }
 

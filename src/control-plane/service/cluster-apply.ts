@@ -42,6 +42,8 @@ export function exportCluster(store: Store, c: ClusterRow): ClusterExport {
     name: c.name,
     edge: c.edge,
     edge_config: Object.fromEntries(EDGE_KEYS.filter((k) => !SECRET_EDGE_KEYS.has(k) && typeof ec[k] === 'string').map((k) => [k, ec[k]!])),
+    // Written only when set (false is the default a document leaves out).
+    ...(c.edge_allow_private_addresses === 1 ? { edge_allow_private_addresses: true } : {}),
     proxy_count: c.proxy_count,
     proxy_app: c.proxy_app,
     health: { path: c.health_path, interval: c.health_interval, timeout: c.health_timeout },
@@ -57,7 +59,7 @@ export function exportCluster(store: Store, c: ClusterRow): ClusterExport {
  * secrets required where the edge needs them. Refusals name the document's fields.
  */
 export function createRequestOf(doc: ClusterDocument): CreateInput {
-  const raw = { name: doc.name, hostnames: doc.hostnames, edge: doc.edge, proxy_count: doc.proxy_count, proxy_app: doc.proxy_app, health: doc.health, edge_config: doc.edge_config };
+  const raw = { name: doc.name, hostnames: doc.hostnames, edge: doc.edge, edge_allow_private_addresses: doc.edge_allow_private_addresses, proxy_count: doc.proxy_count, proxy_app: doc.proxy_app, health: doc.health, edge_config: doc.edge_config };
   const parsed = clusterCreateRequest.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -174,6 +176,15 @@ function refuseFixedChanges(c: ClusterRow, doc: ClusterDocument): void {
       ...(w === undefined ? {} : { value: String(w) }),
       rule: 'apply does not change the edge settings of an existing cluster',
       hint: h === undefined ? `remove ${key} from the file` : `keep ${key}: ${String(h)} in the file (ownstack cluster export ${c.name} writes the current settings)`,
+    });
+  }
+  const allowed = c.edge_allow_private_addresses === 1;
+  if (doc.edge_allow_private_addresses !== allowed) {
+    throw conflict(`cluster ${c.name} has edge_allow_private_addresses ${allowed}, the file ${doc.edge_allow_private_addresses ? 'says true' : 'leaves it out (false)'}`, {
+      field: 'document.edge_allow_private_addresses',
+      value: String(doc.edge_allow_private_addresses),
+      rule: 'apply does not change the edge settings of an existing cluster',
+      hint: `${allowed ? 'keep edge_allow_private_addresses: true in' : 'leave edge_allow_private_addresses out of'} the file, and change it with ownstack cluster update ${c.name} --${doc.edge_allow_private_addresses ? '' : 'no-'}edge-allow-private-addresses`,
     });
   }
   if (doc.proxy_count !== c.proxy_count) {

@@ -6,7 +6,7 @@ import type * as s from '../../api/schemas.js';
 import { checkHostname, envNameForHostname, findEnvNameCollision, MAX_HOSTNAMES_PER_CLUSTER, MAX_UPSTREAMS_PER_CLUSTER, parseDuration } from '../../inputs/index.js';
 import { secretFieldsOf } from '../../inputs/parse.js';
 import { isSecretPath } from '../../inputs/secret.js';
-import { clusterUpdateRequest } from '../../api/requests.js';
+import { ALLOWS_PRIVATE, clusterUpdateRequest, privateOnlyRule } from '../../api/requests.js';
 import type { Db } from '../store/db.js';
 import { conflict, HttpError, invalid, notFound } from '../http-error.js';
 import type { AgentConfig } from '../../api/agent.js';
@@ -257,6 +257,15 @@ export class Service {
       });
     }
     const proxyCount = input.proxy_count ?? c.proxy_count;
+    const allowPrivate = input.edge_allow_private_addresses ?? c.edge_allow_private_addresses === 1;
+    if (input.edge_allow_private_addresses === true && !ALLOWS_PRIVATE.includes(c.edge)) {
+      throw conflict(`cluster ${c.name} uses edge ${c.edge}: edge_allow_private_addresses ${privateOnlyRule(c.edge)}`, {
+        field: 'edge_allow_private_addresses',
+        value: 'true',
+        rule: 'edge_allow_private_addresses applies to edge cloudflare or aws_alb',
+        hint: `see the cluster's edge with \`ownstack cluster show ${c.name}\``,
+      });
+    }
     const stored = edgeConfigOf(c);
     const settings: NonNullable<s.Plan['settings']> = [];
     const note = (name: string, before: string | null, after: string | null, secret = false) => {
@@ -267,6 +276,7 @@ export class Service {
     note('health.interval', c.health_interval, health.interval);
     note('health.timeout', c.health_timeout, health.timeout);
     note('proxy_count', String(c.proxy_count), String(proxyCount));
+    note('edge_allow_private_addresses', String(c.edge_allow_private_addresses === 1), String(allowPrivate));
     // A secret field (marked where its schema is defined) shows only that it changed.
     const secrets = secretFieldsOf(clusterUpdateRequest);
     for (const [key, value] of Object.entries(edge?.edge_config ?? {})) note(`edge_config.${key}`, stored[key] ?? null, value, isSecretPath(['edge_config', key], secrets));
@@ -278,13 +288,14 @@ export class Service {
     const edgeChanged = edge !== null && settings.some((x) => x.name.startsWith('edge_config.'));
     const out = this.mutate(c, input.dry_run, () => {
       this.store.run(
-        `UPDATE clusters SET health_path = ?, health_interval = ?, health_timeout = ?, proxy_count = ?, edge_config = ?,
+        `UPDATE clusters SET health_path = ?, health_interval = ?, health_timeout = ?, proxy_count = ?, edge_config = ?, edge_allow_private_addresses = ?,
            edge_published = CASE WHEN ? THEN NULL ELSE edge_published END, edge_error = CASE WHEN ? THEN NULL ELSE edge_error END WHERE id = ?`,
         health.path,
         health.interval,
         health.timeout,
         proxyCount,
         JSON.stringify(edge?.edge_config ?? stored),
+        allowPrivate ? 1 : 0,
         // New credentials or server: the next reconcile publishes again (and so proves they work).
         edgeChanged ? 1 : 0,
         edgeChanged ? 1 : 0,
@@ -313,11 +324,12 @@ export class Service {
     const edgeConfig = Object.fromEntries(Object.entries(input.edge_config).filter(([, v]) => v !== undefined));
     const t = now();
     const { lastInsertRowid } = this.store.run(
-      `INSERT INTO clusters (name, edge, edge_config, proxy_count, proxy_app, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO clusters (name, edge, edge_config, edge_allow_private_addresses, proxy_count, proxy_app, health_path, health_interval, health_timeout, port, bridge_base_port, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       input.name,
       input.edge,
       JSON.stringify(edgeConfig),
+      input.edge_allow_private_addresses ? 1 : 0,
       input.proxy_count,
       input.proxy_app,
       input.health.path,

@@ -3,7 +3,7 @@
 import type { ClusterStatus, ProxyConfig } from '../../api/schemas.js';
 import { AGENT_SCHEMA, type AgentConfig } from '../../api/agent.js';
 import type { DeployLog } from './deploys.js';
-import { blankProxyStatus, edgeHostnames, wildcardWarning, type Reconciler } from '../runtime/reconcile.js';
+import { blankProxyStatus, edgeHostnames, nothingPublishable, refusedLine, wildcardWarning, type Reconciler } from '../runtime/reconcile.js';
 import { renderRow } from '../runtime/render.js';
 import { edgeConfigOf, parseList, type ClusterRow, type Store } from '../store/store.js';
 import { urlHostPort } from '../../inputs/upstream-url.js';
@@ -73,22 +73,39 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
   // Wildcard hostnames are left to the operator (see edgeHostnames in reconcile.ts).
   const skipped = edgeHostnames(row.edge, domains.map((d) => d.hostname)).skipped;
   if (skipped.length > 0) warnings.push(wildcardWarning(row, skipped));
-  // Say which proxies the proxy → edge loop has taken out of the published set.
-  if (row.edge !== 'none' && row.edge_published) {
+  // Each proxy's place in the edge: published, out (unhealthy or lost), or refused (and why).
+  if (row.edge !== 'none') {
+    const { refused } = reconciler.admission(row, proxies);
+    const refusedByName = new Map(refused.map((r) => [r.name, r]));
+    let published: Set<string> | null = null;
+    let kept: { address: string; port: number; instanceId?: string }[] = [];
     try {
-      const published = new Set((JSON.parse(row.edge_published) as { proxies: { address: string }[] }).proxies.map((p) => p.address));
-      for (const p of proxies) {
-        if (!published.has(p.address)) warnings.push(`proxy ${p.address}:${p.port} is out of the ${row.edge} edge (${p.state}, healthz ${p.healthz}); the proxy → edge loop puts it back when it is healthy`);
-      }
-      // Every published proxy is down, yet the edge keeps them: an empty set is never published.
-      const kept = proxies.filter((p) => published.has(p.address));
-      if (kept.length > 0 && kept.every((p) => p.healthz === 'failing')) {
-        warnings.push(
-          `no proxy is healthy: the ${row.edge} edge keeps the last published ${kept.map((p) => `${p.address}:${p.port}`).join(', ')} instead of publishing none`,
-        );
-      }
+      kept = row.edge_published ? (JSON.parse(row.edge_published) as { proxies: typeof kept }).proxies : [];
+      published = row.edge_published ? new Set(kept.map((p) => `${p.address}:${p.port}`)) : null;
     } catch {
-      /* an unreadable record of the last publish: nothing to say */
+      /* an unreadable record of the last publish: nothing to say about published proxies */
+    }
+    for (const p of proxies) {
+      const r = refusedByName.get(p.name);
+      if (r) {
+        p.edge = 'refused';
+        p.edge_reason = r.reason;
+        warnings.push(refusedLine(row, r));
+      } else if (published !== null && !published.has(`${p.address}:${p.port}`)) {
+        p.edge = 'out';
+        p.edge_reason = `${p.state === 'lost' ? 'its agent stopped reporting' : `healthz ${p.healthz}`}; the proxy → edge loop puts it back when it is healthy`;
+        warnings.push(`proxy ${p.address}:${p.port} is out of the ${row.edge} edge (${p.state}, healthz ${p.healthz}); the proxy → edge loop puts it back when it is healthy`);
+      } else if (published !== null) p.edge = 'published';
+      else {
+        p.edge = 'out';
+        p.edge_reason = row.edge_error ? 'the edge has not been published yet (see the edge error)' : 'the edge has not been published yet';
+      }
+    }
+    if (refused.length > 0 && refused.length === proxies.length) warnings.push(nothingPublishable(row, kept));
+    // Issue 7: every published proxy is down, yet the edge keeps them: an empty set is never published.
+    const held = proxies.filter((p) => p.edge === 'published');
+    if (held.length > 0 && held.every((p) => p.healthz === 'failing')) {
+      warnings.push(`no proxy is healthy: the ${row.edge} edge keeps the last published ${held.map((p) => `${p.address}:${p.port}`).join(', ')} instead of publishing none`);
     }
   }
   return {

@@ -242,6 +242,12 @@ export const MIGRATIONS: Migration[] = [
         return out;
       }),
   },
+  {
+    // cloudflare and aws_alb refuse loopback and private-use proxy addresses unless a cluster allows them.
+    version: 8,
+    name: 'edge may publish private addresses',
+    sql: `ALTER TABLE clusters ADD COLUMN edge_allow_private_addresses INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** Opens (creating if needed) the database file with WAL, foreign keys and a busy timeout, then migrates it. */

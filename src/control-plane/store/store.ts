@@ -28,6 +28,8 @@ export interface ClusterRow {
   edge_error: string | null;
   /** JSON { hosts, proxies } of the last successful edge publish. */
   edge_published: string | null;
+  /** 1: cloudflare / aws_alb may publish loopback and private-use addresses. */
+  edge_allow_private_addresses: number;
   created_at: string;
   updated_at: string;
 }
@@ -239,6 +241,7 @@ export class Store {
       name: c.name,
       edge: c.edge,
       edge_config: edgeConfigView(c),
+      edge_allow_private_addresses: c.edge_allow_private_addresses === 1,
       proxy_count: c.proxy_count,
       proxy_app: c.proxy_app,
       health: { path: c.health_path, interval: c.health_interval, timeout: c.health_timeout },
