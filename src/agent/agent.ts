@@ -62,6 +62,8 @@ const BACKOFF_MIN_MS = 500;
 // agent per try costs it nothing); the same ceiling spaces out restarts of a failing proxy.
 const BACKOFF_MAX_MS = 5_000;
 const CADDY_RECHECK_MS = 30_000;
+/** Tries at the instance metadata before the agent goes on without an instance id. */
+const INSTANCE_ID_TRIES = 5;
 const sleep = (ms: number, signal: AbortSignal) => sleepUntil(ms, signal, null);
 
 /** Sleeps ms, or until aborted or woken. */
@@ -122,8 +124,11 @@ export class Agent {
   private watching: Promise<string> | null = null;
   private connected: boolean | null = null;
   private stopped = false;
+  /** --instance-id, or the one the instance metadata gave. */
+  private instanceId: string | null;
 
   constructor(private readonly o: AgentOptions) {
+    this.instanceId = o.instanceId;
     this.state = new AgentState(o.stateDir);
     this.link = new ControlPlaneLink({ server: o.server, tokenFile: o.tokenFile, cluster: o.cluster, env: o.env });
     this.prober = new UpstreamProber({
@@ -155,7 +160,30 @@ export class Agent {
     }
     await this.serveSocket();
     this.prober.start();
-    this.loops = [this.follow(), this.heartbeat(), this.watch()];
+    this.loops = [this.follow(), this.heartbeat(), this.watch(), this.lookUpInstanceId()];
+  }
+
+  /**
+   * Without --instance-id, on EC2 (or with the metadata endpoint set): the instance id from the
+   * instance metadata, for aws_alb instance target groups. Local replicas never ask. A few tries
+   * with backoff, then it gives up (status says the proxy has no instance id).
+   */
+  private async lookUpInstanceId(): Promise<void> {
+    if (this.instanceId !== null || this.o.index !== null) return;
+    const { metadataEndpoint, readInstanceId } = await import('./instance-id.js');
+    const endpoint = metadataEndpoint(this.o.env);
+    if (endpoint === null) return;
+    for (let attempt = 0; attempt < INSTANCE_ID_TRIES && !this.stopped; attempt++) {
+      try {
+        this.instanceId = await readInstanceId(endpoint);
+        this.o.log(`instance id ${this.instanceId} (from the EC2 instance metadata)`);
+        this.scheduleReport();
+        return;
+      } catch (err) {
+        if (attempt === INSTANCE_ID_TRIES - 1) this.o.log(`no instance id from the EC2 instance metadata at ${endpoint}: ${(err as Error).message} (give --instance-id)`);
+        await sleep(backoffMs(attempt + 1), this.abort.signal);
+      }
+    }
   }
 
   /** Stops following; with `proxy` also stops the proxy process (taking it out of service). */
@@ -199,7 +227,7 @@ export class Agent {
       host: osHostname(),
       public_address: this.o.publicAddress,
       listen: `${this.o.listen.address === null ? '0.0.0.0' : bracket(this.o.listen.address)}:${this.o.listen.port}`,
-      instance_id: this.o.instanceId,
+      instance_id: this.instanceId,
       pid: process.pid,
       proxy_pid: pid,
       state,

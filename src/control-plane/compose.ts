@@ -22,7 +22,7 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   ensurePrivateDir(paths.dir);
   const { startControlPlane, allowedHostsFromEnv } = await import('./server.js');
   const { DEFAULT_EDGE_INTERVAL_MS } = await import('./runtime/edge-loop.js');
-  const { durationFromEnv, proxyPortBaseFromEnv } = await import('./settings.js');
+  const { durationFromEnv, heartbeatTimeoutFromEnv, proxyPortBaseFromEnv } = await import('./settings.js');
   const { AgentRuntime } = await import('./runtime/agent-runtime.js');
   const { LocalAgents } = await import('./runtime/local-agents.js');
   const { createDeployRunner } = await import('./service/deploy-runner.js');
@@ -31,7 +31,7 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
   const command = await agentCommand();
   const restartDelayMs = durationFromEnv(process.env, 'OWNSTACK_PROXY_RESTART_DELAY');
   // A proxy silent this long counts as lost: it leaves the edge at the next edge-loop period.
-  const heartbeatTimeoutMs = durationFromEnv(process.env, 'OWNSTACK_PROXY_HEARTBEAT_TIMEOUT');
+  const heartbeatTimeoutMs = heartbeatTimeoutFromEnv(process.env);
   // The HTTPS listener for other hosts, as `local start --listen` saved it.
   const { readNetwork, loadTls } = await import('./network.js');
   const networkSettings = readNetwork(paths.dir);
@@ -60,7 +60,7 @@ export async function serveHere(opts: { home: string; port: number; log: (line: 
       deployRunner: (deps) => createDeployRunner(deps),
       allowedHosts: allowedHostsFromEnv(process.env),
       ...(network ? { network } : {}),
-      ...(heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs }),
+      heartbeatTimeoutMs,
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && network && (err as { port?: number }).port === network.port) {

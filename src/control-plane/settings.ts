@@ -24,3 +24,15 @@ export function proxyPortBaseFromEnv(env: NodeJS.ProcessEnv): number {
   if (!/^\d{1,5}$/.test(raw) || n < 1024 || n > max) throw new Error(`invalid OWNSTACK_PROXY_PORT_BASE "${raw}": a port from 1024 to ${max}`);
   return n;
 }
+
+/** Default of OWNSTACK_PROXY_HEARTBEAT_TIMEOUT: three missed reports of an agent's default 5 s heartbeat. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 15_000;
+
+/** OWNSTACK_PROXY_HEARTBEAT_TIMEOUT: how long a proxy may go without reporting before it is lost (and leaves the edge). */
+export function heartbeatTimeoutFromEnv(env: NodeJS.ProcessEnv): number {
+  const ms = durationFromEnv(env, 'OWNSTACK_PROXY_HEARTBEAT_TIMEOUT');
+  if (ms === undefined) return DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  // Liveness is checked once a second; a shorter timeout would lose healthy agents between two reports.
+  if (ms < 1_000) throw new Error(`invalid OWNSTACK_PROXY_HEARTBEAT_TIMEOUT "${env.OWNSTACK_PROXY_HEARTBEAT_TIMEOUT}": at least 1s (and longer than the agents' --heartbeat, 5s by default)`);
+  return ms;
+}

@@ -18,6 +18,7 @@ describe('clusterDocument', () => {
     expect(d).toEqual({
       name: 'web',
       edge: 'dns_rr',
+      edge_allow_private_addresses: false,
       edge_config: {},
       proxy_count: 1,
       proxy_app: null,

@@ -76,6 +76,8 @@ describe('cloudflare edge (fake API on loopback)', () => {
     s.api('POST', '/api/clusters', {
       name: 'web',
       edge: 'cloudflare',
+      // The local replicas are on 127.0.0.x: the edge publishes loopback addresses only when told to.
+      edge_allow_private_addresses: true,
       proxy_count: 2,
       hostnames: ['www.example.com'],
       edge_config: { cloudflare_zone_id: ZONE_ID, cloudflare_api_token: token, cloudflare_base_url: baseUrl },

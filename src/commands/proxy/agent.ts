@@ -23,7 +23,7 @@ export function define(cmd: Command): void {
     .option('--state-dir <dir>', 'where the agent keeps its last config (default: $OWNSTACK_HOME/agent/<cluster>)')
     .option('--dns-port <n>', "UDP port on the loopback for the agent's upstream resolver (default: the --listen port)")
     .option('--internal-ports <first-last>', 'loopback ports for URL-upstream bridges (default 20000-20999)')
-    .option('--instance-id <id>', 'this host\'s EC2 instance id, for aws_alb instance target groups')
+    .option('--instance-id <id>', "this host's EC2 instance id, for aws_alb instance target groups (default on EC2: read from the instance metadata)")
     .option('--heartbeat <duration>', 'how often the agent reports when nothing changes (default 5s)')
     .option('--caddy-bin <path>', 'the Caddy binary (default: caddy on PATH, or OWNSTACK_CADDY_BIN)')
     .addOption(new Option('--server-info <file>').hideHelp())

@@ -16,7 +16,7 @@ export interface ProxyRecord {
 }
 
 export interface FleetOptions {
-  /** A proxy whose reports stop for this long is lost (out of the edge). Default 15 s. */
+  /** A proxy whose reports stop for this long is lost (out of the edge). Default 15 s (OWNSTACK_PROXY_HEARTBEAT_TIMEOUT). */
   heartbeatTimeoutMs?: number;
   /** Called when a proxy's health or liveness changed (the edge should hear of it at once). */
   onHealthChange?: (clusterId: number) => void;

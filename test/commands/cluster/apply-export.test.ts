@@ -122,6 +122,7 @@ describe('cluster apply -f', () => {
       document: {
         name: 'api',
         edge: 'dns_rr',
+        edge_allow_private_addresses: false,
         edge_config: {},
         proxy_count: 1,
         proxy_app: null,
