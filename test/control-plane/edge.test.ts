@@ -72,12 +72,12 @@ describe('cloudflare edge (fake API on loopback)', () => {
     await new Promise((r) => cf.server.close(r));
   });
 
-  const create = (token: string, baseUrl = cf.url) =>
+  const create = (token: string, baseUrl = cf.url, allowPrivate = true) =>
     s.api('POST', '/api/clusters', {
       name: 'web',
       edge: 'cloudflare',
       // The local replicas are on 127.0.0.x: the edge publishes loopback addresses only when told to.
-      edge_allow_private_addresses: true,
+      edge_allow_private_addresses: allowPrivate,
       proxy_count: 2,
       hostnames: ['www.example.com'],
       edge_config: { cloudflare_zone_id: ZONE_ID, cloudflare_api_token: token, cloudflare_base_url: baseUrl },
@@ -115,6 +115,37 @@ describe('cloudflare edge (fake API on loopback)', () => {
     expect(JSON.stringify(r.body)).not.toContain(ZONE_ID);
   });
 
+  test('loopback proxies are refused unless the cluster allows private addresses; refusing every one keeps the records', async () => {
+    const r = await create(GOOD, cf.url, false);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.edge_allow_private_addresses).toBe(false);
+    expect(cf.records).toEqual([]);
+    let st = await s.api('GET', '/api/clusters/web/status');
+    expect(st.body.proxies.map((p: any) => [p.address, p.edge])).toEqual([
+      ['127.0.0.2', 'refused'],
+      ['127.0.0.3', 'refused'],
+    ]);
+    expect(st.body.proxies[0].edge_reason).toContain('its public address 127.0.0.2 is in 127.0.0.0/8 (loopback): the cloudflare edge publishes public addresses only');
+    expect(st.body.proxies[0].edge_reason).toContain('--edge-allow-private-addresses');
+    expect(st.body.warnings).toContain('no proxy can be published by the cloudflare edge (each is refused, see above): it keeps nothing (no proxy was ever published) instead of publishing none');
+
+    const on = await s.api('PATCH', '/api/clusters/web', { edge_allow_private_addresses: true });
+    expect(on.status, JSON.stringify(on.body)).toBe(200);
+    expect(on.body.plan.settings).toEqual([{ name: 'edge_allow_private_addresses', before: 'false', after: 'true' }]);
+    expect(cf.records.map((x) => x.content)).toEqual(['127.0.0.2', '127.0.0.3']);
+    st = await s.api('GET', '/api/clusters/web/status');
+    expect(st.body.cluster.edge_allow_private_addresses).toBe(true);
+    expect(st.body.proxies.map((p: any) => p.edge)).toEqual(['published', 'published']);
+
+    // Refused again: every proxy is, so the edge keeps what it has rather than emptying.
+    expect((await s.api('PATCH', '/api/clusters/web', { edge_allow_private_addresses: false })).status).toBe(200);
+    expect(cf.records.map((x) => x.content)).toEqual(['127.0.0.2', '127.0.0.3']);
+    st = await s.api('GET', '/api/clusters/web/status');
+    expect(st.body.warnings).toContain(`no proxy can be published by the cloudflare edge (each is refused, see above): it keeps the 127.0.0.2:${st.body.proxies[0].port}, 127.0.0.3:${st.body.proxies[0].port} published before instead of publishing none`);
+    expect((await s.api('DELETE', '/api/clusters/web')).status).toBe(200);
+    expect(cf.records).toEqual([]);
+  });
+
   test('create verifies, reconcile publishes proxied A records, domain changes follow', async () => {
     const r = await create(GOOD);
     expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -141,6 +172,25 @@ describe('cloudflare edge (fake API on loopback)', () => {
 });
 
 describe('dns_rr edge', () => {
+  test('edge_allow_private_addresses applies to cloudflare and aws_alb only: 400 at create, 409 at update', async () => {
+    const s = await startTestServer();
+    try {
+      const bad = await s.api('POST', '/api/clusters', { name: 'api', edge_allow_private_addresses: true });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toMatchObject({ field: 'edge_allow_private_addresses', rule: 'only applies to edge cloudflare or aws_alb, not dns_rr (dns_rr publishes every registered address)' });
+      expect((await s.api('POST', '/api/clusters', { name: 'api' })).status).toBe(201);
+      const upd = await s.api('PATCH', '/api/clusters/api', { edge_allow_private_addresses: true });
+      expect(upd.status).toBe(409);
+      expect(upd.body.error).toMatchObject({ code: 'conflict', field: 'edge_allow_private_addresses' });
+      // dns_rr writes the registered loopback addresses: nothing is refused.
+      const st = await s.api('GET', '/api/clusters/api/status');
+      expect(st.body.proxies.map((p: any) => p.edge)).toEqual(['published']);
+    } finally {
+      await s.close();
+      removeHome(s.home);
+    }
+  });
+
   test('records follow proxy_count × hostnames; removed hostnames leave the zone file', async () => {
     const s = await startTestServer();
     try {
