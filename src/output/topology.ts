@@ -37,8 +37,17 @@ export function formatShare(share: number): string {
   return `${Number.isInteger(rounded) ? rounded.toFixed(0) : rounded.toFixed(1)}%`;
 }
 
-/** Renders a ClusterStatus as a tree, followed by the deploy in progress and warnings. */
-export function renderTopology(io: IO, status: ClusterStatus): string {
+/** How long ago an ISO time was: `4s ago`, `3m ago`, `2h ago`, `5d ago`. */
+export function formatAge(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s}s ago`;
+  if (s < 7200) return `${Math.round(s / 60)}m ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86_400)}d ago`;
+}
+
+/** Renders a ClusterStatus as a tree, followed by the deploy in progress and warnings (`now`: for heartbeat ages). */
+export function renderTopology(io: IO, status: ClusterStatus, now: number = Date.now()): string {
   // Every string comes from the control plane: no control character may reach the terminal.
   const s = escapeControlDeep(status);
   const fancy = io.stdoutIsTTY;
@@ -62,15 +71,23 @@ export function renderTopology(io: IO, status: ClusterStatus): string {
           ? c.yellow(`generation ${p.generation_applied} (behind ${s.generation})`)
           : `generation ${p.generation_applied}`;
     const up = p.state === 'running' || p.state === 'external';
+    const edge = p.edge === null ? null : p.edge === 'published' ? c.green('edge published') : p.edge === 'refused' ? c.red('edge refused') : c.yellow('edge out');
     return {
       label: join(
         `${up ? c.green(on) : c.red(off)} ${p.address}:${p.port}`,
         proxyState(p.state),
         healthz(p.healthz),
         gen,
+        p.lagging && c.yellow('lagging'),
         p.pid !== null && `pid ${p.pid}`,
+        // What an agent reports: its name and host, its version, and when it last reported.
+        p.host !== null && `${p.name} on ${p.host}`,
+        p.agent_version !== null && `agent ${p.agent_version}`,
+        p.last_seen !== null && `seen ${formatAge(p.last_seen, now)}`,
+        edge,
         p.last_error && c.red(`error: ${p.last_error}`),
       ),
+      ...(p.edge_reason !== null && p.edge !== 'published' ? { children: [{ label: (p.edge === 'refused' ? c.red : c.yellow)(`edge: ${p.edge_reason}`) }] } : {}),
     };
   });
   if (s.proxy_note) proxyNodes.push({ label: c.yellow(`note: ${s.proxy_note}`) });

@@ -60,7 +60,7 @@ describe.skipIf(!caddy)('edge aws_alb (built CLI, real Caddy replicas, fake ELBv
   it('refused credentials at create: exit 2 with the AWS error, nothing saved', async () => {
     // The control plane takes its AWS credentials from its own environment: start it with a bad key.
     await must(s, ['local', 'start'], { env: awsEnv('AKIAOWNSTACKWRONGKEY') });
-    const r = await cli(s, ['cluster', 'create', 'web', '--edge=aws_alb', `--alb-target-group-arn=${ARN}`, '--proxy-count=2', '--hostname=www.example.com']);
+    const r = await cli(s, ['cluster', 'create', 'web', '--edge=aws_alb', '--edge-allow-private-addresses', `--alb-target-group-arn=${ARN}`, '--proxy-count=2', '--hostname=www.example.com']);
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr).toContain('the aws_alb edge refused the settings: AWS DescribeTargetGroups failed: InvalidClientTokenId');
     expect(r.stderr).toContain('check the AWS credentials');
@@ -73,7 +73,7 @@ describe.skipIf(!caddy)('edge aws_alb (built CLI, real Caddy replicas, fake ELBv
   it('create: verifies the target group, then registers both proxies as ip targets', async () => {
     await must(s, ['local', 'start'], { env: awsEnv(KEY_ID) });
     const from = fake.requests.length;
-    const c = await json(s, ['cluster', 'create', 'web', '--edge=aws_alb', `--alb-target-group-arn=${ARN}`, '--proxy-count=2', '--hostname=www.example.com'], { env: awsEnv(KEY_ID) });
+    const c = await json(s, ['cluster', 'create', 'web', '--edge=aws_alb', '--edge-allow-private-addresses', `--alb-target-group-arn=${ARN}`, '--proxy-count=2', '--hostname=www.example.com'], { env: awsEnv(KEY_ID) });
     expect(c.edge_config).toEqual({ alb_target_group_arn: ARN, alb_region: 'us-west-2' });
     expect(fake.lines(from)).toEqual([DESCRIBE_GROUP, DESCRIBE_HEALTH, register(T2, T3)]);
     expect(fake.requests.slice(from).every((r) => r.accessKeyId === KEY_ID)).toBe(true);

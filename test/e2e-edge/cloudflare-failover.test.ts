@@ -34,7 +34,7 @@ describe.skipIf(!caddy)('edge cloudflare: a proxy dies (built CLI, real Caddy re
       OWNSTACK_PROXY_RESTART_DELAY: '30s',
     });
     await must(s, ['local', 'start']);
-    await must(s, ['cluster', 'create', 'web', '--edge=cloudflare', `--cloudflare-zone-id=${ZONE_ID}`, '--cloudflare-token-stdin', '--proxy-count=2', ...HOSTS.map((h) => `--hostname=${h}`)], {
+    await must(s, ['cluster', 'create', 'web', '--edge=cloudflare', '--edge-allow-private-addresses', `--cloudflare-zone-id=${ZONE_ID}`, '--cloudflare-token-stdin', '--proxy-count=2', ...HOSTS.map((h) => `--hostname=${h}`)], {
       input: TOKEN,
     });
   }, 60_000);

@@ -61,7 +61,7 @@ describe('edge cloudflare (built CLI, local control plane, fake Cloudflare API o
   it('a refused token at create: exit 2, a clear message, nothing saved, one request sent', async () => {
     const r = await cli(
       s,
-      ['cluster', 'create', 'web', '--edge=cloudflare', `--cloudflare-zone-id=${ZONE_ID}`, '--cloudflare-token-stdin', '--proxy-count=2', `--hostname=www.${ZONE}`],
+      ['cluster', 'create', 'web', '--edge=cloudflare', '--edge-allow-private-addresses', `--cloudflare-zone-id=${ZONE_ID}`, '--cloudflare-token-stdin', '--proxy-count=2', `--hostname=www.${ZONE}`],
       { input: WRONG },
     );
     expect(r.exitCode, r.stderr).toBe(2);
@@ -96,7 +96,7 @@ describe('edge cloudflare (built CLI, local control plane, fake Cloudflare API o
     const from = fake.requests.length;
     const c = await json(
       s,
-      ['cluster', 'create', 'web', '--edge=cloudflare', `--cloudflare-zone-id=${ZONE_ID}`, '--cloudflare-token-stdin', '--proxy-count=2', `--hostname=www.${ZONE}`, `--hostname=api.${ZONE}`],
+      ['cluster', 'create', 'web', '--edge=cloudflare', '--edge-allow-private-addresses', `--cloudflare-zone-id=${ZONE_ID}`, '--cloudflare-token-stdin', '--proxy-count=2', `--hostname=www.${ZONE}`, `--hostname=api.${ZONE}`],
       { input: TOKEN },
     );
     expect(c.edge).toBe('cloudflare');

@@ -18,6 +18,22 @@ describe('formatShare', () => {
 });
 
 describe('renderTopology', () => {
+  it('shows what each agent reports (name, host, version, last heartbeat) and its place in the edge, with the reason when it is not published', () => {
+    const { io } = bufferIO(false);
+    const agent = { ...blankProxyStatus(0, '198.51.100.10', 80, 'edge-a'), host: 'web-1', agent_version: '2026.7.1', state: 'running' as const, healthz: 'ok' as const, generation_applied: 7 };
+    const status: ClusterStatus = {
+      ...sampleStatus,
+      proxies: [
+        { ...agent, last_seen: '2026-01-15T10:04:56Z', edge: 'published' },
+        { ...agent, name: 'edge-b', address: '10.0.0.9', host: 'web-2', generation_applied: 6, lagging: true, last_seen: '2026-01-15T09:58:00Z', edge: 'refused', edge_reason: 'its public address 10.0.0.9 is in 10.0.0.0/8 (private-use)' },
+      ],
+    };
+    const lines = renderTopology(io, status, Date.parse('2026-01-15T10:05:00Z')).split('\n');
+    expect(lines).toContain('    * 198.51.100.10:80  running  healthz ok  generation 7  edge-a on web-1  agent 2026.7.1  seen 4s ago  edge published');
+    expect(lines).toContain('    * 10.0.0.9:80  running  healthz ok  generation 6 (behind 7)  lagging  edge-b on web-2  agent 2026.7.1  seen 7m ago  edge refused');
+    expect(lines).toContain('      edge: its public address 10.0.0.9 is in 10.0.0.0/8 (private-use)');
+  });
+
   it('draws a box-drawing tree on a TTY', () => {
     const { io } = bufferIO(true, { NO_COLOR: '1' });
     const text = renderTopology(io, sampleStatus);
@@ -26,7 +42,7 @@ describe('renderTopology', () => {
       'api  edge dns_rr  generation 7',
       '├─ proxies (2)',
       '│  ├─ ● 127.0.0.1:8081  running  healthz ok  generation 7  pid 4242',
-      '│  └─ ○ 127.0.0.1:8082  failed  healthz failing  generation 6 (behind 7)  error: exit status 1',
+      '│  └─ ○ 127.0.0.1:8082  failed  healthz failing  generation 6 (behind 7)  lagging  error: exit status 1',
       '├─ api.example.com  CLUSTER_UPSTREAMS_API_EXAMPLE_COM',
       '│  ├─ ● blue  weight 100  active  routed',
       '│  │  └─ app my-rails-app  host api.example.com  weight 100  share 100%',
