@@ -61,6 +61,8 @@ export interface RefusedProxy {
 }
 
 export interface AdmissionInput {
+  /** The cluster's name, for the command in the fix. */
+  cluster?: string;
   mode: EdgeMode;
   allowPrivate: boolean;
   /** aws_alb: the target group's target type (null: not known yet, treated as ip). */
@@ -102,6 +104,6 @@ function refusal(p: AdmissionProxy, input: AdmissionInput): string | null {
   if (scope === null) return null;
   return (
     `its public address ${p.address} is in ${scope}: the ${input.mode} edge publishes public addresses only ` +
-    `(start its agent with --public-address set to the address the internet reaches it on, or allow private addresses with ownstack cluster update <cluster> ${ALLOW_PRIVATE_FLAG})`
+    `(start its agent with --public-address set to the address the internet reaches it on, or allow private addresses with ownstack cluster update ${input.cluster ?? '<cluster>'} ${ALLOW_PRIVATE_FLAG})`
   );
 }

@@ -129,7 +129,7 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
     const byName = Object.fromEntries(st.proxies.map((p: any) => [p.name, p]));
     expect(byName['proxy-0']).toMatchObject({ address: '127.0.0.2', edge: 'refused' });
     expect(byName['proxy-0'].edge_reason).toContain('its public address 127.0.0.2 is in 127.0.0.0/8 (loopback): the cloudflare edge publishes public addresses only');
-    expect(byName['proxy-0'].edge_reason).toContain('--edge-allow-private-addresses');
+    expect(byName['proxy-0'].edge_reason).toContain('allow private addresses with ownstack cluster update web --edge-allow-private-addresses');
     for (const [name, listen, address] of [
       ['edge-a', '127.0.15.1', '198.51.100.10'],
       ['edge-b', '127.0.15.2', '203.0.113.20'],
@@ -155,7 +155,7 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
 
     // The table: every proxy with its host, public address, agent version, generation, heartbeat and health.
     const table = await must(s, ['cluster', 'status', 'web']);
-    expect(table.stdout).toMatch(/edge-a\s.*198\.51\.100\.10:28480\s/);
+    expect(table.stdout).toMatch(/198\.51\.100\.10:28480  running  healthz ok  generation \d+  pid \d+  edge-a on \S+  agent \S+  seen \d+s ago  edge published/);
     expect(table.stdout).toContain('refused');
   }, 90_000);
 

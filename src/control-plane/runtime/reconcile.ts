@@ -173,7 +173,7 @@ export class Reconciler {
   admission<P extends { name: string; address: string; port: number; instance_id: string | null }>(c: ClusterRow, proxies: readonly P[]): { admitted: P[]; refused: RefusedProxy[] } {
     const { admitted, refused } = admitProxies(
       proxies.map((p) => ({ name: p.name, address: p.address, port: p.port, instanceId: p.instance_id, p })),
-      { mode: c.edge, allowPrivate: c.edge_allow_private_addresses === 1, albTargetType: this.albTargetType(c) },
+      { cluster: c.name, mode: c.edge, allowPrivate: c.edge_allow_private_addresses === 1, albTargetType: this.albTargetType(c) },
     );
     return { admitted: admitted.map((a) => a.p), refused };
   }
