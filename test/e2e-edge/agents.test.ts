@@ -121,7 +121,7 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
 
     startAgent('web', 'edge-a', '127.0.15.1', '198.51.100.10');
     startAgent('web', 'edge-b', '127.0.15.2', '203.0.113.20');
-    await waitFor('the agents’ records', () => published().length === 4, 30_000, () => `${published().join('\n')}\n${serverLog(s).split('\n').slice(-10).join('\n')}`);
+    await waitFor('the agents’ records', () => published().length === 4, 30_000, { detail: () => `${published().join('\n')}\n${serverLog(s).split('\n').slice(-10).join('\n')}` });
     expect(published()).toEqual([`api.${ZONE} 198.51.100.10`, `api.${ZONE} 203.0.113.20`, `www.${ZONE} 198.51.100.10`, `www.${ZONE} 203.0.113.20`]);
     expect(cf.records.every((r) => r.proxied)).toBe(true);
 
@@ -180,7 +180,7 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
   it('aws_alb, ip target group: the stand-in receives the registered public address on the agent’s port', async () => {
     await must(s, ['cluster', 'create', 'api', '--edge=aws_alb', `--alb-target-group-arn=${ARN_IP}`, '--proxy-count=1', '--hostname=api.example.net']);
     startAgent('api', 'edge-c', '127.0.15.3', '203.0.113.21');
-    await waitFor('the agent registered', () => targets(ARN_IP).length > 0, 30_000, () => serverLog(s).split('\n').slice(-10).join('\n'));
+    await waitFor('the agent registered', () => targets(ARN_IP).length > 0, 30_000, { detail: () => serverLog(s).split('\n').slice(-10).join('\n') });
     expect(targets(ARN_IP)).toEqual([`203.0.113.21:${AGENT_PORT}`]);
     const registers = alb.requests.filter((r) => r.action === 'RegisterTargets');
     expect(registers.flatMap((r) => Object.entries(r.params).filter(([k]) => k.endsWith('.Id')).map(([, v]) => v))).toEqual(['203.0.113.21']);
@@ -192,7 +192,7 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
     startAgent('shop', 'edge-d', '127.0.15.4', '10.0.1.4', ['--instance-id', INSTANCE_FROM_FLAG]);
     startAgent('shop', 'edge-e', '127.0.15.5', '10.0.1.5', [], { AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint });
     startAgent('shop', 'edge-f', '127.0.15.6', '10.0.1.6');
-    await waitFor('both instances registered', () => targets(ARN_INSTANCE).length === 2, 30_000, () => `${targets(ARN_INSTANCE).join(' ')}\n${serverLog(s).split('\n').slice(-10).join('\n')}`);
+    await waitFor('both instances registered', () => targets(ARN_INSTANCE).length === 2, 30_000, { detail: () => `${targets(ARN_INSTANCE).join(' ')}\n${serverLog(s).split('\n').slice(-10).join('\n')}` });
     expect(targets(ARN_INSTANCE)).toEqual([`${INSTANCE_FROM_FLAG}:${AGENT_PORT}`, `${INSTANCE_FROM_IMDS}:${AGENT_PORT}`]);
     expect(imds.requests).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/instance-id']);
     await waitFor('edge-f reports', async () => (await proxyOf('shop', 'edge-f'))?.state === 'running', 20_000);
