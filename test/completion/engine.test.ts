@@ -70,7 +70,8 @@ describe('flags', () => {
   });
 
   it('does not offer a flag again once given, unless it can repeat', () => {
-    expect(values('cluster create api --edge=none --e')).toEqual([]);
+    // --edge is given: only the other flag starting with --e is offered.
+    expect(values('cluster create api --edge=none --e')).toEqual(['--edge-allow-private-addresses']);
     expect(values('cluster create api --hostname a.example.com --host')).toEqual(['--hostname']);
   });
 
