@@ -58,7 +58,7 @@ function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * The retry policy the README states: at most `attempts` tries (so attempts - 1 retries), each
+ * The retry policy docs/cli.md states: at most `attempts` tries (so attempts - 1 retries), each
  * retry after a full-jitter backoff from `baseMs` doubling (capped at `capMs`; a 429's Retry-After
  * when longer), and none that would start later than `deadlineMs` after the first try.
  */

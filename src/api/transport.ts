@@ -3,7 +3,7 @@
 //
 // - `nodeHttpTransport`: node:http / node:https. The default, because it is cheap to load: the
 //   first call of Node 20's built-in fetch loads its internal undici and doubles the start-up cost
-//   of a command (measured by `npm run bench -- --imports`; see the README's performance section).
+//   of a command (measured by `npm run bench -- --imports`; see docs/startup.md).
 // - `fetchTransport`: globalThis.fetch with an undici 7 `EnvHttpProxyAgent` dispatcher. Used when
 //   an http(s)_proxy variable is set, so `https_proxy`/`no_proxy` work exactly as undici reads them.
 //

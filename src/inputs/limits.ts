@@ -1,4 +1,4 @@
-// Documented caps on what one request or one cluster may hold (README: control plane, limits).
+// Documented caps on what one request or one cluster may hold (docs/server.md, limits).
 // They keep every change small enough to process while the control plane keeps answering.
 
 /** Hostnames one cluster fronts (create and domain add). */

@@ -74,7 +74,7 @@ interface Served {
   line: string;
 }
 
-/** Limits of the HTTP layer; the defaults are documented in the README (control plane, limits). */
+/** Limits of the HTTP layer; the defaults are documented in docs/server.md (limits). */
 export interface HttpLimits {
   /** Event streams (GET …/events) open at once; one more is a 503. */
   eventStreams: number;

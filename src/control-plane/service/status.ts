@@ -102,7 +102,7 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
       }
     }
     if (refused.length > 0 && refused.length === proxies.length) warnings.push(nothingPublishable(row, kept));
-    // Issue 7: every published proxy is down, yet the edge keeps them: an empty set is never published.
+    // Every published proxy is down, yet the edge keeps them: an empty set is never published.
     const held = proxies.filter((p) => p.edge === 'published');
     if (held.length > 0 && held.every((p) => p.healthz === 'failing')) {
       warnings.push(`no proxy is healthy: the ${row.edge} edge keeps the last published ${held.map((p) => `${p.address}:${p.port}`).join(', ')} instead of publishing none`);
