@@ -17,8 +17,8 @@ async function walkthrough(): Promise<void> {
   await ok('POST', '/api/clusters', { name: 'api', hostnames: ['api.example.com', 'app.example.com'], proxy_count: 2 });
   await ok('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
   await ok('POST', '/api/clusters/api/variants', { name: 'green', weight: 0 });
-  await ok('POST', '/api/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] });
-  await ok('POST', '/api/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
+  await ok('POST', '/api/local/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] });
+  await ok('POST', '/api/local/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
   await ok('POST', '/api/clusters/api/upstreams', { variant: 'blue', hostname: 'api.example.com', app: 'my-rails-app' });
   await ok('POST', '/api/clusters/api/upstreams', { variant: 'green', hostname: 'api.example.com', url: 'https://my-rails-app.herokuapp.com' });
 }
@@ -223,14 +223,14 @@ describe('members (legacy single-variant convenience)', () => {
     await s.api('POST', '/api/clusters', { name: 'b2', hostnames: ['b2.example.com'] });
     await s.api('POST', '/api/clusters/b2/members', { app: 'my-rails-app' });
     const g1 = (await s.api('GET', '/api/clusters')).body.clusters.map((c: { generation: number }) => c.generation);
-    const r = await s.api('PATCH', '/api/apps/my-rails-app', { addresses: ['127.0.0.1:3009'] });
+    const r = await s.api('PATCH', '/api/local/apps/my-rails-app', { addresses: ['127.0.0.1:3009'] });
     expect(r.status).toBe(200);
     const g2 = (await s.api('GET', '/api/clusters')).body.clusters.map((c: { generation: number }) => c.generation);
     expect(g2).toEqual(g1.map((g: number) => g + 1));
     expect(s.file('clusters', 'api', 'proxy.env')).toContain('CLUSTER_UPSTREAMS_API_EXAMPLE_COM="127.0.0.1:3009"');
     expect(s.file('clusters', 'b2', 'proxy.env')).toContain('CLUSTER_UPSTREAMS_B2_EXAMPLE_COM="127.0.0.1:3009"');
     // A change that does not touch routing leaves the generation alone.
-    await s.api('PATCH', '/api/apps/my-rails-app', { deploy_cmd: 'make deploy' });
+    await s.api('PATCH', '/api/local/apps/my-rails-app', { deploy_cmd: 'make deploy' });
     expect((await s.api('GET', '/api/clusters')).body.clusters.map((c: { generation: number }) => c.generation)).toEqual(g2);
   });
 });

@@ -39,9 +39,9 @@ describe('ids are never reused', () => {
     await ok(api('DELETE', '/api/clusters/api/variants/tmp'));
     expect((await ok(api('POST', '/api/clusters/api/variants', { name: 'tmp2' }))).result.id).toBeGreaterThan(v1);
 
-    const a1 = (await ok(api('POST', '/api/apps', { name: 'one', addresses: [] }))).id;
-    await ok(api('DELETE', '/api/apps/one'));
-    expect((await ok(api('POST', '/api/apps', { name: 'two', addresses: [] }))).id).toBeGreaterThan(a1);
+    const a1 = (await ok(api('POST', '/api/local/apps', { name: 'one', addresses: [] }))).id;
+    await ok(api('DELETE', '/api/local/apps/one'));
+    expect((await ok(api('POST', '/api/local/apps', { name: 'two', addresses: [] }))).id).toBeGreaterThan(a1);
 
     const c2 = await ok(api('POST', '/api/clusters', { name: 'web', edge: 'none' }));
     await ok(api('DELETE', '/api/clusters/web'));
@@ -121,7 +121,7 @@ describe('names and ids', () => {
     s = await startTestServer();
     await ok(s.api('POST', '/api/clusters', { name: 'api', edge: 'none' }));
     const blue = (await ok(s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 }))).result;
-    const app = await ok(s.api('POST', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
+    const app = await ok(s.api('POST', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
     await ok(s.api('POST', '/api/clusters/api/members', { app: String(app.id), variant: String(blue.id) }));
     expect((await ok(s.api('POST', `/api/clusters/api/members/${app.id}/drain`, {}))).result).toMatchObject({ app: 'web', status: 'draining' });
     expect((await ok(s.api('PATCH', `/api/clusters/api/variants/${blue.id}`, { weight: 50 }))).result).toMatchObject({ name: 'blue', weight: 50 });
@@ -147,7 +147,7 @@ describe('URL upstreams', () => {
     s = await startTestServer();
     await ok(s.api('POST', '/api/clusters', { name: 'api', edge: 'none', hostnames: ['api.example.com'] }));
     await ok(s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 }));
-    await ok(s.api('POST', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
+    await ok(s.api('POST', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
     await ok(s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', url: 'https://app.herokuapp.com' }));
     await ok(s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', url: 'http://10.0.0.7:8080', host_header: 'internal.example.com' }));
     await ok(s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', app: 'web' }));

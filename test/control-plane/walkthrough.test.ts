@@ -66,7 +66,7 @@ describe('walkthrough: create → domains → variants → upstreams → status 
   });
 
   test('4. wire upstreams: blue → app my-rails-app, green → the Heroku URL for api.example.com', async () => {
-    expect((await s.api('POST', '/api/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] })).status).toBe(201);
+    expect((await s.api('POST', '/api/local/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] })).status).toBe(201);
     const blue = await s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', hostname: 'api.example.com', app: 'my-rails-app' });
     expect(blue.status).toBe(201);
     expect(blue.body.result).toMatchObject({ variant: 'blue', kind: 'app', app: 'my-rails-app', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] });

@@ -90,20 +90,20 @@ export function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
 
     variantList: { run: (ctx) => svc.variantList(ctx.params.cluster!) },
     variantAdd: { run: (ctx) => svc.variantAdd(ctx.params.cluster!, ctx.body) },
-    variantUpdate: { run: (ctx) => svc.variantUpdate(ctx.params.cluster!, ctx.params.variant!, ctx.body) },
+    variantUpdate: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.variantUpdate(ctx.params.cluster!, ctx.params.variant!, ctx.body) },
     variantRemove: { run: (ctx) => svc.variantRemove(ctx.params.cluster!, ctx.params.variant!, ctx.dryRun) },
 
     upstreamList: { run: (ctx) => svc.upstreamList(ctx.params.cluster!) },
     upstreamAdd: { run: (ctx) => svc.upstreamAdd(ctx.params.cluster!, ctx.body) },
-    upstreamRemove: { run: (ctx) => svc.upstreamRemove(ctx.params.cluster!, parseId(ctx.params.id!), ctx.dryRun) },
+    upstreamRemove: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.upstreamRemove(ctx.params.cluster!, parseId(ctx.params.id!), ctx.dryRun, queryBool(ctx.query, 'force')) },
 
-    switch: { run: (ctx) => svc.switch(ctx.params.cluster!, ctx.body) },
+    switch: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.switch(ctx.params.cluster!, ctx.body) },
 
     memberList: { run: (ctx) => svc.memberList(ctx.params.cluster!) },
     memberAdd: { run: (ctx) => svc.memberAdd(ctx.params.cluster!, ctx.body) },
-    memberDrain: { run: (ctx) => svc.memberDrain(ctx.params.cluster!, ctx.params.app!, ctx.dryRun) },
+    memberDrain: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.memberDrain(ctx.params.cluster!, ctx.params.app!, ctx.dryRun, ctx.body?.force ?? false) },
     memberUndrain: { run: (ctx) => svc.memberUndrain(ctx.params.cluster!, ctx.params.app!, ctx.dryRun) },
-    memberWeight: { run: (ctx) => svc.memberWeight(ctx.params.cluster!, ctx.params.app!, ctx.body) },
+    memberWeight: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.memberWeight(ctx.params.cluster!, ctx.params.app!, ctx.body) },
     memberRemove: { run: (ctx) => svc.memberRemove(ctx.params.cluster!, ctx.params.app!, ctx.dryRun) },
 
     deployStart: { run: (ctx) => deploys.start(ctx.params.cluster!, ctx.body) },

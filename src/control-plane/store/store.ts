@@ -172,7 +172,7 @@ export class Store {
     if (hit) return hit;
     throw notFound('app', ref, this.apps().map((a) => a.name), {
       field,
-      ...(this.apps().length === 0 ? { hint: 'create it first: POST /api/apps (ownstack app create)' } : {}),
+      ...(this.apps().length === 0 ? { hint: 'create it first: POST /api/local/apps (ownstack local app add)' } : {}),
     });
   }
 
