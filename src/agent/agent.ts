@@ -113,6 +113,8 @@ export class Agent {
   private caddyVersion: string | null = null;
   private caddyCheckedAt = 0;
   private healthz: AgentReport['healthz'] = 'unknown';
+  /** Requests in flight per upstream address, as the proxy counted them before the last report. */
+  private inFlight: NonNullable<AgentReport['in_flight']> = [];
   private server: Server | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private loops: Promise<unknown>[] = [];
@@ -208,6 +210,7 @@ export class Agent {
       healthz: this.healthz,
       last_error: this.lastError,
       probes: this.prober.report(),
+      in_flight: this.inFlight,
       fallbacks: engine instanceof CaddyEngine ? engine.fallbacks().map((f: Fallback) => ({ hostname: f.hostname, fallback: f.fallback, detail: f.detail })) : [],
     };
   }
@@ -427,6 +430,9 @@ export class Agent {
   }
 
   private async sendReport(signal: AbortSignal = this.abort.signal): Promise<void> {
+    // Host maintenance waits on these counts (maintenance.ts): each report carries fresh ones.
+    const counts = (await this.engine?.inFlight().catch(() => null)) ?? null;
+    this.inFlight = counts === null ? [] : [...counts].filter(([, n]) => n > 0).slice(0, 4096).map(([address, requests]) => ({ address, requests }));
     await this.link.report(this.report(), signal);
   }
 

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import * as s from './schemas.js';
 import * as agent from './agent.js';
 import * as tokens from './tokens.js';
+import * as maintenance from './maintenance.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -84,6 +85,11 @@ export const routes = {
   memberUndrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/undrain', summary: 'Route new traffic to a member again', ...preview, body: s.dryRunRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
   memberWeight: route({ method: 'PUT', path: '/api/clusters/:cluster/members/:app/weight', summary: "Set a member's weight (0 = no traffic)", ...preview, body: s.memberWeightRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
   memberRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/members/:app', summary: 'Remove a member from routing', ...preview, response: s.mutation(s.member, 'Member'), status: 200 }),
+
+  maintenanceList: route({ method: 'GET', path: '/api/maintenance', summary: 'Hosts under maintenance and what each drained', response: maintenance.maintenanceList, status: 200 }),
+  maintenanceShow: route({ method: 'GET', path: '/api/maintenance/:host', summary: 'One host under maintenance: what it drained, requests still in flight to it', response: maintenance.maintenanceHost, status: 200 }),
+  maintenanceStart: route({ method: 'POST', path: '/api/maintenance/:host/start', summary: 'Drain every upstream address on a host, in every cluster', ...preview, body: maintenance.maintenanceStartRequest, response: maintenance.maintenanceChange, status: 200 }),
+  maintenanceEnd: route({ method: 'POST', path: '/api/maintenance/:host/end', summary: 'Undrain exactly what maintenance of the host drained', ...preview, body: maintenance.maintenanceEndRequest, response: maintenance.maintenanceChange, status: 200 }),
 
   deployStart: route({ method: 'POST', path: '/api/clusters/:cluster/deploys', summary: 'Start a deploy job', body: s.deployRequest, response: s.deploy, status: 202 }),
   deployList: route({ method: 'GET', path: '/api/clusters/:cluster/deploys', summary: 'Recent deploy jobs', response: s.deployList, status: 200 }),

@@ -9,6 +9,7 @@ import { isIP, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../inputs/loopback.js';
 import { HealthGate } from './service/health-gate.js';
+import { Maintenance } from './service/maintenance.js';
 import { openDatabase } from './store/db.js';
 import { DeployLog, DeployService, type DeployRunner } from './service/deploys.js';
 import type { DeployRunnerDeps } from './service/deploy-runner.js';
@@ -189,6 +190,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       log,
       openapi: async () => (await import('../api/openapi.js')).buildOpenApi(),
       fleet,
+      maintenance: new Maintenance(service, fleet, runtime.settleMs ?? 0),
       agentTokens,
       tokens: new TokenService(store, agentTokens),
       allowedHost: hostMatcher(host, opts.allowedHosts ?? []),
