@@ -152,6 +152,17 @@ describe('every endpoint, happy path', () => {
     expect((await call('memberRemove', '/api/clusters/shop/members/worker')).result.status).toBe('removed');
   });
 
+  test('maintenance: start, list, show, end', async () => {
+    const start = await call('maintenanceStart', '/api/maintenance/127.0.0.1/start', { force: true });
+    expect(start).toMatchObject({ host: '127.0.0.1', state: 'started', applied: true });
+    expect(start.addresses.map((a: { address: string }) => a.address)).toEqual(['127.0.0.1:4001', '127.0.0.1:4002']);
+    expect((await call('maintenanceList', '/api/maintenance')).hosts.map((h: { host: string }) => h.host)).toEqual(['127.0.0.1']);
+    expect((await call('maintenanceShow', '/api/maintenance/127.0.0.1')).drained).toEqual(start.addresses);
+    const end = await call('maintenanceEnd', '/api/maintenance/127.0.0.1/end', {});
+    expect(end).toMatchObject({ host: '127.0.0.1', state: 'ended', addresses: start.addresses });
+    expect((await call('maintenanceList', '/api/maintenance')).hosts).toEqual([]);
+  });
+
   test('status and proxy-config', async () => {
     const st = await call('clusterStatus', '/api/clusters/shop/status');
     expect(st.edge).toMatchObject({ mode: 'none', records: [], error: null });

@@ -83,7 +83,7 @@ describe('ids are never reused', () => {
       ]);
       // The indexes came back with their tables.
       const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-      expect(indexes).toEqual(['agent_tokens_cluster', 'deploys_cluster', 'domains_cluster', 'idempotency_keys_created', 'upstreams_app', 'upstreams_cluster', 'variants_cluster']);
+      expect(indexes).toEqual(['agent_tokens_cluster', 'deploys_cluster', 'domains_cluster', 'idempotency_keys_created', 'maintenance_drained_upstream', 'upstreams_app', 'upstreams_cluster', 'variants_cluster']);
       // Foreign keys still cascade (the tables were rebuilt with them off, then checked).
       db.prepare('DELETE FROM upstreams WHERE id = 4').run();
       db.prepare("INSERT INTO upstreams (cluster_id, variant_id, kind, url, weight, status, created_at) VALUES (1, 1, 'url', 'https://d.example.com', 100, 'active', ?)").run(t);

@@ -25,6 +25,8 @@ beforeEach(async () => {
   await ok('POST', '/api/clusters/c1/members', { app: 'rails', variant: 'blue' });
   await ok('POST', '/api/clusters/c1/upstreams', { variant: 'green', url: 'https://green.example.net' });
   await ok('POST', '/api/clusters/c1/deploys', {});
+  // A host under maintenance with nothing on it: maintenance end has something to preview.
+  await ok('POST', '/api/maintenance/10.9.9.9/start', {});
 });
 afterEach(async () => {
   await s.close();
@@ -107,6 +109,8 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   memberRemove: ['DELETE', '/api/clusters/c1/members/rails'],
   deployStart: ['POST', '/api/clusters/c2/deploys', {}],
   deployAbort: ['POST', '/api/clusters/c1/deploys/1/abort', {}],
+  maintenanceStart: ['POST', '/api/maintenance/127.0.0.1/start', { force: true }],
+  maintenanceEnd: ['POST', '/api/maintenance/10.9.9.9/end', {}],
   appCreate: ['POST', '/api/local/apps', { name: 'new-app', addresses: [] }],
   appUpdate: ['PATCH', '/api/local/apps/worker', { addresses: ['127.0.0.1:5002'] }],
   appRemove: ['DELETE', '/api/local/apps/worker'],
