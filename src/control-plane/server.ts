@@ -157,7 +157,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const proxiesChanged = (clusterId: number) => {
     edgeLoop?.refresh(clusterId).catch((err: Error) => log(`edge refresh failed: ${err.message}`));
   };
-  const fleet = new ProxyFleet(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, onHealthChange: proxiesChanged });
+  const fleet = new ProxyFleet(store, {
+    heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+    onHealthChange: proxiesChanged,
+    onFallback: (clusterId, proxy, hostname, detail) => {
+      const cluster = store.clusterById(clusterId)?.name ?? String(clusterId);
+      log(detail === null ? `cluster ${cluster}: proxy ${proxy}: ${hostname}: health fallback ended, its active members serve again` : `cluster ${cluster}: proxy ${proxy}: ${hostname}: ${detail}`);
+    },
+  });
   const runtime = typeof opts.runtime === 'function' ? opts.runtime({ store, fleet, proxiesChanged }) : (opts.runtime ?? noopRuntime);
   const reconciler = new Reconciler(store, localDir, runtime, log, opts.env ?? process.env, (id) => fleet.notify(id));
   const service = new Service(store, reconciler, { listenBase: opts.proxyPortBase });

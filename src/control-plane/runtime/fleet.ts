@@ -22,6 +22,8 @@ export interface FleetOptions {
   heartbeatTimeoutMs?: number;
   /** Called when a proxy's health or liveness changed (the edge should hear of it at once). */
   onHealthChange?: (clusterId: number) => void;
+  /** Told when a proxy's health fallback of a hostname starts, changes or ends (the control plane logs it). */
+  onFallback?: (clusterId: number, proxy: string, hostname: string, detail: string | null) => void;
   clock?: () => number;
 }
 
@@ -98,6 +100,13 @@ export class ProxyFleet {
       new Date(t).toISOString(),
       record.registeredAt,
     );
+    // A hostname's health fallback (e.g. serving through a draining member) starting, changing or ending.
+    if (this.opts.onFallback) {
+      const was = new Map((before?.report.fallbacks ?? []).map((f) => [f.hostname, f.detail]));
+      const is = new Map(report.fallbacks.map((f) => [f.hostname, f.detail]));
+      for (const [h, d] of is) if (was.get(h) !== d) this.opts.onFallback(clusterId, report.name, h, d);
+      for (const h of was.keys()) if (!is.has(h)) this.opts.onFallback(clusterId, report.name, h, null);
+    }
     const key = `${clusterId}/${report.name}`;
     const wasLost = this.lost.delete(key);
     if (!before || wasLost || healthKey(before.report) !== healthKey(report)) this.opts.onHealthChange?.(clusterId);

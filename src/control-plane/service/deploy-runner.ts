@@ -321,7 +321,10 @@ export class LocalDeployRunner implements DeployRunner {
       );
       return { kind: 'drained', app, byJob: previous !== null };
     }
-    if (!job.force && this.routed(c, upstreams)) {
+    // The only active member: the job started with a warning that requests may fail while it
+    // restarts; drained, it keeps its traffic as the cluster's last routable member.
+    const only = this.store.members(c).filter((m) => m.status === 'active').length < 2;
+    if (!job.force && !only && this.routed(c, upstreams)) {
       const others = await this.otherRoutable(c, app);
       if (!others.ok) {
         return {
