@@ -113,8 +113,6 @@ export class Agent {
   private caddyVersion: string | null = null;
   private caddyCheckedAt = 0;
   private healthz: AgentReport['healthz'] = 'unknown';
-  /** Requests in flight per upstream address, as the proxy counted them before the last report. */
-  private inFlight: NonNullable<AgentReport['in_flight']> = [];
   private server: Server | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private loops: Promise<unknown>[] = [];
@@ -210,7 +208,6 @@ export class Agent {
       healthz: this.healthz,
       last_error: this.lastError,
       probes: this.prober.report(),
-      in_flight: this.inFlight,
       fallbacks: engine instanceof CaddyEngine ? engine.fallbacks().map((f: Fallback) => ({ hostname: f.hostname, fallback: f.fallback, detail: f.detail })) : [],
     };
   }
@@ -355,7 +352,7 @@ export class Agent {
     while (!this.stopped) {
       await this.checkCaddy();
       await this.checkHealthz();
-      await this.sendReport().catch((err: Error) => this.linkDown(err));
+      await this.sendReport(this.abort.signal, true).catch((err: Error) => this.linkDown(err));
       await sleep(this.o.heartbeatMs, this.abort.signal);
     }
   }
@@ -429,11 +426,19 @@ export class Agent {
     this.reportSoon.unref();
   }
 
-  private async sendReport(signal: AbortSignal = this.abort.signal): Promise<void> {
-    // Host maintenance waits on these counts (maintenance.ts): each report carries fresh ones.
+  /**
+   * Sends a report. `counted` (the heartbeat's): with the requests in flight per upstream address
+   * (host maintenance waits on them, maintenance.ts), null when this proxy cannot count them; the
+   * reports that confirm a new generation go without, so nothing delays them.
+   */
+  private async sendReport(signal: AbortSignal = this.abort.signal, counted = false): Promise<void> {
+    if (!counted) {
+      await this.link.report(this.report(), signal);
+      return;
+    }
     const counts = (await this.engine?.inFlight().catch(() => null)) ?? null;
-    this.inFlight = counts === null ? [] : [...counts].filter(([, n]) => n > 0).slice(0, 4096).map(([address, requests]) => ({ address, requests }));
-    await this.link.report(this.report(), signal);
+    const in_flight = counts === null ? null : [...counts].filter(([, n]) => n > 0).slice(0, 4096).map(([address, requests]) => ({ address, requests }));
+    await this.link.report({ ...this.report(), in_flight }, signal);
   }
 
   private linkUp(): void {

@@ -84,7 +84,9 @@ export class Maintenance {
         const r = p.report;
         // Serving the drain, and reported after its cached answers expired.
         if ((r.applied_generation ?? -1) < c.generation || p.lastSeen < p.appliedAt + this.settleMs || t < p.appliedAt + this.settleMs) settled = false;
-        if (r.in_flight === undefined) total = null;
+        // Not counted in this report (one confirming a generation): the next heartbeat's is.
+        if (r.in_flight === undefined) settled = false;
+        else if (r.in_flight === null) total = null;
         else if (total !== null) for (const f of r.in_flight) if (addresses.has(f.address)) total += f.requests;
       }
     }
