@@ -138,7 +138,7 @@ describe.skipIf(why !== null)('the seed guarantees under load (built CLI, agents
         return (st.warnings as string[]).find((w) => /serving through draining member .*fb-draining.*every active member is down/.test(w));
       },
       10_000,
-      100,
+      { every: 100 },
     );
     const r = await load.done;
     const early = r.failed.filter((s) => s.start < bound);
