@@ -127,7 +127,7 @@ async function benchOne(size: number, portBase: number, members: { name: string;
   try {
     const t0 = Date.now();
     const hostnames = Array.from({ length: size }, (_, i) => `h${i}.bench.test`);
-    for (const m of members) await api(cp, 'POST', '/api/apps', { name: m.name, addresses: [m.addr] });
+    for (const m of members) await api(cp, 'POST', '/api/local/apps', { name: m.name, addresses: [m.addr] });
     await api(cp, 'POST', '/api/clusters', { name: 'bench', edge: 'none', proxy_count: 2, hostnames });
     await api(cp, 'POST', '/api/clusters/bench/variants', { name: 'blue', weight: 100 });
     await api(cp, 'POST', '/api/clusters/bench/variants', { name: 'green', weight: 0 });

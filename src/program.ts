@@ -14,6 +14,7 @@ export const commands: readonly CommandEntry[] = [
   { names: ['profile'], summary: 'Profiles: which control plane (API URL + token) commands talk to; "local" is the embedded one', load: () => import('./commands/profile/index.js') },
   { names: ['local'], summary: 'The local control plane: started on demand when no profile is configured; start, stop, status, logs, apps', load: () => import('./commands/local/index.js') },
   { names: ['proxy'], summary: 'The proxy tier on a proxy host: run the agent that serves one cluster with Caddy', load: () => import('./commands/proxy/index.js') },
+  { names: ['maintenance'], summary: 'Host maintenance: drain every upstream address on a host in every cluster, run the upgrade, undrain exactly that', load: () => import('./commands/maintenance/index.js') },
   { names: ['token'], summary: "Operator tokens and clusters' agent tokens of the control plane: create (shown once), list, revoke", load: () => import('./commands/token/index.js') },
 ];
 

@@ -380,7 +380,7 @@ export class Agent {
     while (!this.stopped) {
       await this.checkCaddy();
       await this.checkHealthz();
-      await this.sendReport().catch((err: Error) => this.linkDown(err));
+      await this.sendReport(this.abort.signal, true).catch((err: Error) => this.linkDown(err));
       await sleep(this.o.heartbeatMs, this.abort.signal);
     }
   }
@@ -454,8 +454,19 @@ export class Agent {
     this.reportSoon.unref();
   }
 
-  private async sendReport(signal: AbortSignal = this.abort.signal): Promise<void> {
-    await this.link.report(this.report(), signal);
+  /**
+   * Sends a report. `counted` (the heartbeat's): with the requests in flight per upstream address
+   * (host maintenance waits on them, maintenance.ts), null when this proxy cannot count them; the
+   * reports that confirm a new generation go without, so nothing delays them.
+   */
+  private async sendReport(signal: AbortSignal = this.abort.signal, counted = false): Promise<void> {
+    if (!counted) {
+      await this.link.report(this.report(), signal);
+      return;
+    }
+    const counts = (await this.engine?.inFlight().catch(() => null)) ?? null;
+    const in_flight = counts === null ? null : [...counts].filter(([, n]) => n > 0).slice(0, 4096).map(([address, requests]) => ({ address, requests }));
+    await this.link.report({ ...this.report(), in_flight }, signal);
   }
 
   private linkUp(): void {

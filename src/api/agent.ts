@@ -24,6 +24,7 @@ export const renderClusterSchema = z
         weight: z.number().int().min(0),
         status: memberStatus,
         hostHeader: z.string().nullable(),
+        drainedAddresses: z.array(z.string()).optional(),
       }),
     ),
   })
@@ -76,6 +77,11 @@ export const agentReport = z
     probes: z.array(agentProbeVerdict).max(1024),
     /** Hostnames whose traffic the health fallback moved (serving through draining members, or nothing healthy). */
     fallbacks: z.array(z.object({ hostname: z.string(), fallback: z.enum(['draining', 'unhealthy']), detail: z.string() })).max(4096),
+    /**
+     * Requests in flight through this proxy per upstream address (only those with some), in the
+     * heartbeat's reports; null: this proxy cannot count them; absent: not counted in this report.
+     */
+    in_flight: z.array(z.object({ address: z.string(), requests: z.number().int().min(0) })).max(4096).nullable().optional(),
   })
   .meta({ id: 'AgentReport' });
 export type AgentReport = z.infer<typeof agentReport>;

@@ -40,6 +40,8 @@ export const variantStatus = z.enum(['active', 'draining']);
 export const strategy = z.enum(['parallel', 'rolling']);
 
 const dryRun = z.boolean().optional().default(false);
+/** Overrides a refusal the control plane can be told to skip (e.g. the health gate). */
+const force = z.boolean().optional().default(false);
 
 /** The dns_rr settings that only the rfc2136 provider uses. */
 export const RFC2136_FIELDS = ['dns_server', 'dns_zone', 'dns_tsig_name', 'dns_tsig_secret', 'dns_tsig_algorithm'] as const;
@@ -232,6 +234,7 @@ export const variantUpdateRequest = z
     status: variantStatus.optional(),
     description: description.optional(),
     dry_run: dryRun,
+    force: force.describe('change it even when it would leave a served hostname with no healthy upstream'),
   })
   .refine((v) => v.weight !== undefined || v.status !== undefined || v.description !== undefined, {
     message: 'nothing to update: give a weight, a status or a description',
@@ -259,8 +262,13 @@ export const switchRequest = z
 export const memberAddRequest = z
   .object({ app: appRefSchema, variant: variantRefSchema.optional(), weight: weightSchema.default(100), dry_run: dryRun })
   .meta({ id: 'MemberAddRequest' });
-export const memberWeightRequest = z.object({ weight: weightSchema, dry_run: dryRun }).meta({ id: 'MemberWeightRequest' });
+export const memberWeightRequest = z
+  .object({ weight: weightSchema, dry_run: dryRun, force: force.describe('change it even when it would leave a served hostname with no healthy upstream') })
+  .meta({ id: 'MemberWeightRequest' });
 export const dryRunRequest = z.object({ dry_run: dryRun }).meta({ id: 'DryRunRequest' });
+export const memberDrainRequest = z
+  .object({ dry_run: dryRun, force: force.describe('drain it even when it would leave a served hostname with no healthy upstream') })
+  .meta({ id: 'MemberDrainRequest' });
 export const deployRequest = z
   .object({ strategy: strategy.default('parallel'), force: z.boolean().optional().default(false) })
   .meta({ id: 'DeployRequest' });

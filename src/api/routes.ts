@@ -4,6 +4,7 @@ import * as z from 'zod';
 import * as s from './schemas.js';
 import * as agent from './agent.js';
 import * as tokens from './tokens.js';
+import * as maintenance from './maintenance.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -74,16 +75,21 @@ export const routes = {
 
   upstreamList: route({ method: 'GET', path: '/api/clusters/:cluster/upstreams', summary: 'List upstreams', response: s.upstreamList, status: 200 }),
   upstreamAdd: route({ method: 'POST', path: '/api/clusters/:cluster/upstreams', summary: 'Add an upstream (URL or app) to a variant', ...preview, body: s.upstreamAddRequest, response: s.mutation(s.upstream, 'Upstream'), status: 201 }),
-  upstreamRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/upstreams/:id', summary: 'Remove an upstream', ...preview, response: s.mutation(s.upstream, 'Upstream'), status: 200 }),
+  upstreamRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/upstreams/:id', summary: 'Remove an upstream', query: { ...dryRunQuery, force: 'true to remove it even when a served hostname would be left with no healthy upstream' }, dryRun: true, response: s.mutation(s.upstream, 'Upstream'), status: 200 }),
 
   switch: route({ method: 'POST', path: '/api/clusters/:cluster/switch', summary: 'Route every hostname to one variant, atomically', ...preview, body: s.switchRequest, response: s.switchResult, status: 200 }),
 
   memberList: route({ method: 'GET', path: '/api/clusters/:cluster/members', summary: 'List members (apps in the cluster)', response: s.memberList, status: 200 }),
   memberAdd: route({ method: 'POST', path: '/api/clusters/:cluster/members', summary: 'Add an app as a member', ...preview, body: s.memberAddRequest, response: s.mutation(s.member, 'Member'), status: 201 }),
-  memberDrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/drain', summary: 'Stop new traffic to a member', ...preview, body: s.dryRunRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
+  memberDrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/drain', summary: 'Stop new traffic to a member', ...preview, body: s.memberDrainRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
   memberUndrain: route({ method: 'POST', path: '/api/clusters/:cluster/members/:app/undrain', summary: 'Route new traffic to a member again', ...preview, body: s.dryRunRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
   memberWeight: route({ method: 'PUT', path: '/api/clusters/:cluster/members/:app/weight', summary: "Set a member's weight (0 = no traffic)", ...preview, body: s.memberWeightRequest, response: s.mutation(s.member, 'Member'), status: 200 }),
   memberRemove: route({ method: 'DELETE', path: '/api/clusters/:cluster/members/:app', summary: 'Remove a member from routing', ...preview, response: s.mutation(s.member, 'Member'), status: 200 }),
+
+  maintenanceList: route({ method: 'GET', path: '/api/maintenance', summary: 'Hosts under maintenance and what each drained', response: maintenance.maintenanceList, status: 200 }),
+  maintenanceShow: route({ method: 'GET', path: '/api/maintenance/:host', summary: 'One host under maintenance: what it drained, requests still in flight to it', response: maintenance.maintenanceHost, status: 200 }),
+  maintenanceStart: route({ method: 'POST', path: '/api/maintenance/:host/start', summary: 'Drain every upstream address on a host, in every cluster', ...preview, body: maintenance.maintenanceStartRequest, response: maintenance.maintenanceChange, status: 200 }),
+  maintenanceEnd: route({ method: 'POST', path: '/api/maintenance/:host/end', summary: 'Undrain exactly what maintenance of the host drained', ...preview, body: maintenance.maintenanceEndRequest, response: maintenance.maintenanceChange, status: 200 }),
 
   deployStart: route({ method: 'POST', path: '/api/clusters/:cluster/deploys', summary: 'Start a deploy job', body: s.deployRequest, response: s.deploy, status: 202 }),
   deployList: route({ method: 'GET', path: '/api/clusters/:cluster/deploys', summary: 'Recent deploy jobs', response: s.deployList, status: 200 }),
@@ -121,11 +127,11 @@ export const routes = {
   }),
   tokenRevoke: route({ method: 'DELETE', path: '/api/tokens/:id', summary: 'Revoke a token: it is refused from the next request on', response: tokens.token, status: 200 }),
 
-  appList: route({ method: 'GET', path: '/api/apps', summary: 'List local apps', response: s.appList, status: 200 }),
-  appCreate: route({ method: 'POST', path: '/api/apps', summary: 'Create a local app', body: s.appCreateRequest, response: s.app, status: 201 }),
-  appShow: route({ method: 'GET', path: '/api/apps/:app', summary: 'A local app', response: s.app, status: 200 }),
-  appUpdate: route({ method: 'PATCH', path: '/api/apps/:app', summary: "Change a local app (addresses changes reconcile every cluster that uses it)", body: s.appUpdateRequest, response: s.app, status: 200 }),
-  appRemove: route({ method: 'DELETE', path: '/api/apps/:app', summary: 'Remove a local app (refused while a cluster uses it)', response: s.app, status: 200 }),
+  appList: route({ method: 'GET', path: '/api/local/apps', summary: 'List local apps', response: s.appList, status: 200 }),
+  appCreate: route({ method: 'POST', path: '/api/local/apps', summary: 'Create a local app', body: s.appCreateRequest, response: s.app, status: 201 }),
+  appShow: route({ method: 'GET', path: '/api/local/apps/:app', summary: 'A local app', response: s.app, status: 200 }),
+  appUpdate: route({ method: 'PATCH', path: '/api/local/apps/:app', summary: "Change a local app (addresses changes reconcile every cluster that uses it)", body: s.appUpdateRequest, response: s.app, status: 200 }),
+  appRemove: route({ method: 'DELETE', path: '/api/local/apps/:app', summary: 'Remove a local app (refused while a cluster uses it)', response: s.app, status: 200 }),
 } as const;
 
 export type Routes = typeof routes;

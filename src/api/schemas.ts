@@ -301,7 +301,7 @@ export const deployEvent = z
     seq: z.number().int(),
     deploy_id: id,
     at: timestamp,
-    type: z.enum(['state', 'step', 'log', 'result']),
+    type: z.enum(['state', 'step', 'log', 'warning', 'result']),
     app: z.string().nullable(),
     step: memberStep.nullable(),
     state: deployState.nullable(),

@@ -26,10 +26,10 @@ export async function runConfirmedRemove<N extends RoutingRemoveRoute>(
   ctx: Context,
   route: N,
   params: Record<string, string | number>,
-  o: { yes: boolean; dryRun: boolean },
+  o: { yes: boolean; dryRun: boolean; force?: boolean },
   confirmation: Confirmation,
 ): Promise<ResponseOf<N>> {
   if (!o.yes && !o.dryRun) await confirmByRetyping(ctx, confirmation);
   const api = await ctx.api();
-  return api.call(route, { params, query: { dry_run: o.dryRun } });
+  return api.call(route, { params, query: { dry_run: o.dryRun, ...(o.force ? { force: true } : {}) } });
 }

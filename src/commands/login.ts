@@ -18,6 +18,7 @@ export function define(cmd: Command): void {
     )
     .option('--token <token>', 'the API token (visible in shell history; prefer --token-stdin)')
     .option('--token-stdin', 'read the token from stdin (or a no-echo prompt on a terminal)')
+    .option('--api <url>', 'the control plane URL (an alias of the global --api-url, as OwnStack\'s CLI spells it)')
     .option('--no-verify', 'save without checking the token against the control plane')
     .addHelpText(
       'after',
@@ -49,14 +50,23 @@ export interface LoginResult {
 }
 
 export async function parse(raw: RawInput, ctx: Context): Promise<LoginOptions> {
-  const o = raw.opts as { token?: string; tokenStdin?: boolean; verify?: boolean };
+  const o = raw.opts as { token?: string; tokenStdin?: boolean; verify?: boolean; api?: string };
   const profile = checkProfileName(ctx.globals.profile ?? 'default');
   if (profile === LOCAL_PROFILE) {
     throw new UsageError('the profile name "local" is reserved for the local control plane, which needs no login', { hint: 'choose another name: ownstack login --profile NAME' });
   }
   const store = new ProfileStore(ctx.home);
+  // OwnStack's CLI spells it `login --api=URL`: the same as the global --api-url.
+  if (o.api !== undefined && ctx.globals.apiUrl !== undefined && o.api !== ctx.globals.apiUrl) {
+    throw new UsageError(`--api ${o.api} and --api-url ${ctx.globals.apiUrl} name two different control planes`, {
+      hint: 'give one of them (--api is an alias of --api-url)',
+      details: { code: 'invalid', message: 'conflicting --api and --api-url', field: '--api', value: o.api, rule: '--api is an alias of --api-url: give one URL' },
+    });
+  }
   const apiUrl = ctx.globals.apiUrl !== undefined
     ? checkApiUrl(ctx.globals.apiUrl, '--api-url')
+    : o.api !== undefined
+      ? checkApiUrl(o.api, '--api')
     : ctx.env.OWNSTACK_API_URL
       ? checkApiUrl(ctx.env.OWNSTACK_API_URL, 'OWNSTACK_API_URL')
       : (store.get(profile)?.apiUrl ?? HOSTED_API_URL);

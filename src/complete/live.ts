@@ -69,7 +69,7 @@ function resourceFor(req: LiveRequest): { key: string; path: string } | null {
     case 'cluster':
       return { key: 'clusters', path: '/api/clusters' };
     case 'app':
-      return { key: 'apps', path: '/api/apps' };
+      return { key: 'apps', path: '/api/local/apps' };
     case 'hostname':
     case 'variant':
     case 'upstream':

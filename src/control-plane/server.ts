@@ -8,6 +8,8 @@ import { createServer as createTlsServer } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isLoopbackHost } from '../inputs/loopback.js';
+import { HealthGate } from './service/health-gate.js';
+import { Maintenance } from './service/maintenance.js';
 import { openDatabase } from './store/db.js';
 import { DeployLog, DeployService, type DeployRunner } from './service/deploys.js';
 import type { DeployRunnerDeps } from './service/deploy-runner.js';
@@ -119,6 +121,17 @@ export function ensureToken(localDir: string): string {
   return '';
 }
 
+/** The health gate over the runtime's probe verdicts (none when the runtime does not probe). */
+function healthGateOf(runtime: ProxyRuntime, reconciler: Reconciler): HealthGate | null {
+  const health = runtime.upstreamHealth?.bind(runtime);
+  if (!health) return null;
+  const error = runtime.upstreamError?.bind(runtime);
+  return new HealthGate((c) => {
+    const rc = reconciler.runtimeCluster(c);
+    return { health: (a, h) => health(rc, a, h), error: (a, h) => error?.(rc, a, h) ?? null };
+  });
+}
+
 /** Starts the local control plane and resolves once it listens. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<RunningControlPlane> {
   const host = opts.host ?? '127.0.0.1';
@@ -144,10 +157,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const proxiesChanged = (clusterId: number) => {
     edgeLoop?.refresh(clusterId).catch((err: Error) => log(`edge refresh failed: ${err.message}`));
   };
-  const fleet = new ProxyFleet(store, { heartbeatTimeoutMs: opts.heartbeatTimeoutMs, onHealthChange: proxiesChanged });
+  const fleet = new ProxyFleet(store, {
+    heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+    onHealthChange: proxiesChanged,
+    onFallback: (clusterId, proxy, hostname, detail) => {
+      const cluster = store.clusterById(clusterId)?.name ?? String(clusterId);
+      log(detail === null ? `cluster ${cluster}: proxy ${proxy}: ${hostname}: health fallback ended, its active members serve again` : `cluster ${cluster}: proxy ${proxy}: ${hostname}: ${detail}`);
+    },
+  });
   const runtime = typeof opts.runtime === 'function' ? opts.runtime({ store, fleet, proxiesChanged }) : (opts.runtime ?? noopRuntime);
   const reconciler = new Reconciler(store, localDir, runtime, log, opts.env ?? process.env, (id) => fleet.notify(id));
   const service = new Service(store, reconciler, { listenBase: opts.proxyPortBase });
+  service.gate = healthGateOf(runtime, reconciler);
   const deployLog = new DeployLog(store);
   const deployRunner = typeof opts.deployRunner === 'function' ? opts.deployRunner({ store, service, reconciler, log }) : (opts.deployRunner ?? null);
   const deploys = new DeployService(store, deployLog, deployRunner);
@@ -176,6 +197,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       log,
       openapi: async () => (await import('../api/openapi.js')).buildOpenApi(),
       fleet,
+      maintenance: new Maintenance(service, fleet, runtime.settleMs ?? 0),
       agentTokens,
       tokens: new TokenService(store, agentTokens),
       allowedHost: hostMatcher(host, opts.allowedHosts ?? []),

@@ -89,13 +89,21 @@ export function renderMutation<T>(ctx: Context, response: MutationResponse<T>, s
     io.out(renderPlan(io, response.plan));
     return;
   }
+  // The result first, then each distinct warning once.
   const warn = paint(io, 'err').yellow(symbols.warn);
-  for (const w of response.plan.warnings) ctx.notice(`${warn} ${escapeControl(w)}`);
-  if (globals.json) return printJson(io, response.result);
-  if (globals.quiet) return;
-  io.out(successLine(io, successMessage));
-  if (io.stdoutIsTTY || globals.verbose) {
-    const changes = renderPlanChanges(io, response.plan);
-    if (changes) io.out(changes);
+  const warnings = () => {
+    for (const w of new Set(response.plan.warnings)) ctx.notice(`${warn} ${escapeControl(w)}`);
+  };
+  if (globals.json) {
+    printJson(io, response.result);
+    return warnings();
   }
+  if (!globals.quiet) {
+    io.out(successLine(io, successMessage));
+    if (io.stdoutIsTTY || globals.verbose) {
+      const changes = renderPlanChanges(io, response.plan);
+      if (changes) io.out(changes);
+    }
+  }
+  warnings();
 }

@@ -99,6 +99,8 @@ export function applyEvent(st: RolloutState, e: DeployEvent): RolloutState {
         finishedAt: FINAL_STEPS.includes(e.step!) ? at : m.finishedAt,
         error: e.step === 'failed' || e.step === 'skipped' ? e.message : m.error,
       }));
+    case 'warning':
+      return { ...next, notes: [...next.notes, `! ${e.message}`].slice(-KEEP_LOGS) };
     case 'log':
       if (e.app === null) return { ...next, notes: [...next.notes, e.message].slice(-KEEP_LOGS) };
       return member((m) => ({ ...m, logs: [...m.logs, e.message].slice(-KEEP_LOGS) }));
@@ -188,6 +190,8 @@ export function formatEventLine(e: DeployEvent): string {
       return `${e.app}: ${e.step}${e.message ? ` - ${e.message}` : ''}`;
     case 'log':
       return `${e.app ?? `deploy ${e.deploy_id}`} | ${e.message}`;
+    case 'warning':
+      return `! ${e.message}`;
     case 'result':
       return e.message;
   }

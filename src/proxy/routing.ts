@@ -130,18 +130,30 @@ export function computeRouting(c: RenderCluster, opts: RoutingOptions = {}): Rou
     variantById.set(v.id, v);
   }
   // Stable order: variant id, then upstream id (then each app's address order).
-  const upstreams = [...c.upstreams].sort(stableOrder);
+  const given = [...c.upstreams].sort(stableOrder);
+  const upstreams: RenderUpstream[] = [];
   const warnings: RoutingWarning[] = [];
   const seenUpstreams = new Set<number>();
   const tokens = new Map<RenderUpstream, string[]>();
-  for (const u of upstreams) {
+  for (const u of given) {
     if (seenUpstreams.has(u.id)) throw new Error(`duplicate upstream id ${u.id}`);
     seenUpstreams.add(u.id);
     if (!variantById.has(u.variantId)) throw new Error(`upstream ${u.id} refers to unknown variant ${u.variantId}`);
     assertWeight(u.weight, `upstream ${u.id} weight`);
     if (u.kind === 'url' && (u.url === null || u.url === '')) throw new Error(`URL upstream ${u.id} has no url`);
-    tokens.set(u, tokensOf(u));
-    if (u.kind === 'app' && tokens.get(u)!.length === 0) {
+    const all = tokensOf(u);
+    const drained = new Set(u.drainedAddresses ?? []);
+    const held = all.filter((t) => drained.has(t));
+    tokens.set(u, held.length === 0 ? all : all.filter((t) => !drained.has(t)));
+    upstreams.push(u);
+    if (held.length > 0) {
+      // Its drained addresses form a draining half of the same upstream (same id): they serve only
+      // when no active member is left, as a drained member would.
+      const half: RenderUpstream = { ...u, status: 'draining' };
+      tokens.set(half, held);
+      upstreams.push(half);
+    }
+    if (u.kind === 'app' && all.length === 0) {
       warnings.push({
         code: 'app-without-addresses',
         upstreamId: u.id,

@@ -36,4 +36,9 @@ export interface RenderUpstream {
   status: MemberStatus;
   /** Host header sent to the upstream; null = pass the client's (app) / the upstream's own (url). */
   hostHeader: string | null;
+  /**
+   * Addresses (URL for a URL upstream) drained on their own, e.g. by host maintenance: they are
+   * routed like a draining member's while the upstream's other addresses stay active.
+   */
+  drainedAddresses?: string[];
 }

@@ -19,7 +19,7 @@ const server = setupServer(
     if (mode === 'unauthorized') return HttpResponse.json({ error: { code: 'unauthorized', message: 'bad token' } }, { status: 401 });
     if (url.pathname === '/api/clusters') return HttpResponse.json({ clusters: [sampleCluster, { ...sampleCluster, id: 2, name: 'web', hostnames: [] }] });
     if (url.pathname === '/api/clusters/api') return HttpResponse.json(sampleDetail);
-    if (url.pathname === '/api/apps') return HttpResponse.json({ apps: [] });
+    if (url.pathname === '/api/local/apps') return HttpResponse.json({ apps: [] });
     return HttpResponse.json({ error: { code: 'not_found', message: 'no such thing' } }, { status: 404 });
   }),
 );

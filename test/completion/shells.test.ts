@@ -104,8 +104,8 @@ beforeAll(async () => {
   await api('POST', '/api/clusters/api/domains', { hostname: 'app.example.com' });
   await api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
   await api('POST', '/api/clusters/api/variants', { name: 'green', weight: 0 });
-  await api('POST', '/api/apps', { name: 'rails-app', addresses: ['127.0.0.1:3001'] });
-  await api('POST', '/api/apps', { name: 'worker', addresses: ['127.0.0.1:3002'] });
+  await api('POST', '/api/local/apps', { name: 'rails-app', addresses: ['127.0.0.1:3001'] });
+  await api('POST', '/api/local/apps', { name: 'worker', addresses: ['127.0.0.1:3002'] });
   const url = await api('POST', '/api/clusters/api/upstreams', { variant: 'blue', hostname: 'api.example.com', url: 'https://api-blue.herokuapp.com' });
   const app = await api('POST', '/api/clusters/api/upstreams', { variant: 'green', app: 'rails-app' });
   upstreamIds = { url: url.result.id, app: app.result.id };

@@ -8,7 +8,7 @@ let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer();
   for (const [name, addr] of [['blue-1', '127.0.0.1:3001'], ['blue-2', '127.0.0.1:3002'], ['green-1', '127.0.0.1:3003']] as const) {
-    expect((await s.api('POST', '/api/apps', { name, addresses: [addr] })).status).toBe(201);
+    expect((await s.api('POST', '/api/local/apps', { name, addresses: [addr] })).status).toBe(201);
   }
 });
 afterAll(async () => {

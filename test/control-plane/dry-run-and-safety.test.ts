@@ -17,8 +17,8 @@ async function walkthrough(): Promise<void> {
   await ok('POST', '/api/clusters', { name: 'api', hostnames: ['api.example.com', 'app.example.com'], proxy_count: 2 });
   await ok('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
   await ok('POST', '/api/clusters/api/variants', { name: 'green', weight: 0 });
-  await ok('POST', '/api/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] });
-  await ok('POST', '/api/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
+  await ok('POST', '/api/local/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] });
+  await ok('POST', '/api/local/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
   await ok('POST', '/api/clusters/api/upstreams', { variant: 'blue', hostname: 'api.example.com', app: 'my-rails-app' });
   await ok('POST', '/api/clusters/api/upstreams', { variant: 'green', hostname: 'api.example.com', url: 'https://my-rails-app.herokuapp.com' });
 }
@@ -130,10 +130,11 @@ describe('switch safety', () => {
     expect(s.file('clusters', 'api', 'proxy.env')).toContain('CLUSTER_UPSTREAMS_APP_EXAMPLE_COM=""');
   });
 
-  test('a hostname with no upstream before and after is a warning, not a refusal', async () => {
+  test('a hostname with no upstream before and after is not a refusal; its unchanged warning is not repeated (status keeps it)', async () => {
     const r = await s.api('POST', '/api/clusters/api/switch', { to: 'green' });
     expect(r.status).toBe(200);
-    expect(r.body.plan.warnings).toEqual(['no upstream is routed for app.example.com']);
+    expect(r.body.plan.warnings).toEqual([]);
+    expect((await s.api('GET', '/api/clusters/api/status')).body.warnings).toContain('no upstream is routed for app.example.com');
   });
 
   test('an upstream without hostname serves every hostname, including ones added later', async () => {
@@ -223,14 +224,14 @@ describe('members (legacy single-variant convenience)', () => {
     await s.api('POST', '/api/clusters', { name: 'b2', hostnames: ['b2.example.com'] });
     await s.api('POST', '/api/clusters/b2/members', { app: 'my-rails-app' });
     const g1 = (await s.api('GET', '/api/clusters')).body.clusters.map((c: { generation: number }) => c.generation);
-    const r = await s.api('PATCH', '/api/apps/my-rails-app', { addresses: ['127.0.0.1:3009'] });
+    const r = await s.api('PATCH', '/api/local/apps/my-rails-app', { addresses: ['127.0.0.1:3009'] });
     expect(r.status).toBe(200);
     const g2 = (await s.api('GET', '/api/clusters')).body.clusters.map((c: { generation: number }) => c.generation);
     expect(g2).toEqual(g1.map((g: number) => g + 1));
     expect(s.file('clusters', 'api', 'proxy.env')).toContain('CLUSTER_UPSTREAMS_API_EXAMPLE_COM="127.0.0.1:3009"');
     expect(s.file('clusters', 'b2', 'proxy.env')).toContain('CLUSTER_UPSTREAMS_B2_EXAMPLE_COM="127.0.0.1:3009"');
     // A change that does not touch routing leaves the generation alone.
-    await s.api('PATCH', '/api/apps/my-rails-app', { deploy_cmd: 'make deploy' });
+    await s.api('PATCH', '/api/local/apps/my-rails-app', { deploy_cmd: 'make deploy' });
     expect((await s.api('GET', '/api/clusters')).body.clusters.map((c: { generation: number }) => c.generation)).toEqual(g2);
   });
 });

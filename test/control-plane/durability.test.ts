@@ -12,7 +12,7 @@ describe('restart', () => {
   test('close and start again on the same home: every resource, the token and the files are kept', async () => {
     const s = await startTestServer();
     try {
-      await s.api('POST', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'] });
+      await s.api('POST', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'] });
       await s.api('POST', '/api/clusters', { name: 'api', hostnames: ['api.example.com'], edge: 'dns_rr' });
       await s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
       await s.api('POST', '/api/clusters/api/members', { app: 'web' });

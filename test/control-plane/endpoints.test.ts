@@ -50,14 +50,14 @@ describe('every endpoint, happy path', () => {
   });
 
   test('apps', async () => {
-    const a = await call('appCreate', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'], deploy_cmd: 'true', health_path: '/up' });
+    const a = await call('appCreate', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'], deploy_cmd: 'true', health_path: '/up' });
     expect(a).toMatchObject({ name: 'web', addresses: ['127.0.0.1:4001'], deploy_cmd: 'true', health_path: '/up' });
-    await call('appCreate', '/api/apps', { name: 'spare', addresses: [] });
-    expect((await call('appList', '/api/apps')).apps.map((x: { name: string }) => x.name)).toEqual(['spare', 'web']);
-    expect((await call('appShow', '/api/apps/web')).name).toBe('web');
-    expect((await call('appShow', `/api/apps/${a.id}`)).name).toBe('web');
-    expect((await call('appUpdate', '/api/apps/web', { addresses: ['127.0.0.1:4001', '127.0.0.1:4002'] })).addresses).toEqual(['127.0.0.1:4001', '127.0.0.1:4002']);
-    expect((await call('appRemove', '/api/apps/spare')).name).toBe('spare');
+    await call('appCreate', '/api/local/apps', { name: 'spare', addresses: [] });
+    expect((await call('appList', '/api/local/apps')).apps.map((x: { name: string }) => x.name)).toEqual(['spare', 'web']);
+    expect((await call('appShow', '/api/local/apps/web')).name).toBe('web');
+    expect((await call('appShow', `/api/local/apps/${a.id}`)).name).toBe('web');
+    expect((await call('appUpdate', '/api/local/apps/web', { addresses: ['127.0.0.1:4001', '127.0.0.1:4002'] })).addresses).toEqual(['127.0.0.1:4001', '127.0.0.1:4002']);
+    expect((await call('appRemove', '/api/local/apps/spare')).name).toBe('spare');
   });
 
   test('clusters', async () => {
@@ -142,7 +142,7 @@ describe('every endpoint, happy path', () => {
   });
 
   test('members', async () => {
-    await call('appCreate', '/api/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
+    await call('appCreate', '/api/local/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
     const add = await call('memberAdd', '/api/clusters/shop/members', { app: 'worker', variant: 'blue', weight: 50 });
     expect(add.result).toMatchObject({ app: 'worker', status: 'active', weight: 50, variants: ['blue'], addresses: ['127.0.0.1:5001'] });
     expect((await call('memberList', '/api/clusters/shop/members')).members.map((m: { app: string }) => m.app)).toEqual(['web', 'worker']);
@@ -150,6 +150,17 @@ describe('every endpoint, happy path', () => {
     expect((await call('memberUndrain', '/api/clusters/shop/members/worker/undrain')).result.status).toBe('active');
     expect((await call('memberWeight', '/api/clusters/shop/members/worker/weight', { weight: 0 })).result.weight).toBe(0);
     expect((await call('memberRemove', '/api/clusters/shop/members/worker')).result.status).toBe('removed');
+  });
+
+  test('maintenance: start, list, show, end', async () => {
+    const start = await call('maintenanceStart', '/api/maintenance/127.0.0.1/start', { force: true });
+    expect(start).toMatchObject({ host: '127.0.0.1', state: 'started', applied: true });
+    expect(start.addresses.map((a: { address: string }) => a.address)).toEqual(['127.0.0.1:4001', '127.0.0.1:4002']);
+    expect((await call('maintenanceList', '/api/maintenance')).hosts.map((h: { host: string }) => h.host)).toEqual(['127.0.0.1']);
+    expect((await call('maintenanceShow', '/api/maintenance/127.0.0.1')).drained).toEqual(start.addresses);
+    const end = await call('maintenanceEnd', '/api/maintenance/127.0.0.1/end', {});
+    expect(end).toMatchObject({ host: '127.0.0.1', state: 'ended', addresses: start.addresses });
+    expect((await call('maintenanceList', '/api/maintenance')).hosts).toEqual([]);
   });
 
   test('status and proxy-config', async () => {
@@ -262,7 +273,7 @@ describe('every endpoint, happy path', () => {
     expect((await s.api('GET', '/api/clusters')).body.clusters).toEqual([]);
     expect(() => s.file('clusters', 'shop', 'Caddyfile')).toThrow(/ENOENT/);
     // The apps stay (they are not the cluster's).
-    expect((await s.api('GET', '/api/apps')).body.apps.map((a: { name: string }) => a.name)).toEqual(['web', 'worker']);
+    expect((await s.api('GET', '/api/local/apps')).body.apps.map((a: { name: string }) => a.name)).toEqual(['web', 'worker']);
   });
 
   test('every route of the contract was exercised', () => {

@@ -25,7 +25,7 @@ beforeAll(async () => {
   await ok('POST', '/api/clusters', { name: 'api', hostnames: ['api.example.com', 'app.example.com'], proxy_count: 2 });
   await ok('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
   await ok('POST', '/api/clusters/api/variants', { name: 'green', weight: 0 });
-  await ok('POST', '/api/apps', { name: 'rails', addresses: ['127.0.0.1:3001'], deploy_cmd: 'true' });
+  await ok('POST', '/api/local/apps', { name: 'rails', addresses: ['127.0.0.1:3001'], deploy_cmd: 'true' });
   await ok('POST', '/api/clusters/api/members', { app: 'rails', variant: 'blue' });
   await ok('POST', '/api/clusters/api/upstreams', { variant: 'green', url: 'https://green.example.net' });
 });

@@ -84,7 +84,7 @@ describe('caps', () => {
   test('one event stream more than the cap gets a clear 503', async () => {
     s = await startTestServer({ limits: { eventStreams: 2 } });
     await s.api('POST', '/api/clusters', { name: 'c1' });
-    await s.api('POST', '/api/apps', { name: 'rails', addresses: ['127.0.0.1:3001'], deploy_cmd: 'true' });
+    await s.api('POST', '/api/local/apps', { name: 'rails', addresses: ['127.0.0.1:3001'], deploy_cmd: 'true' });
     await s.api('POST', '/api/clusters/c1/members', { app: 'rails' });
     // No deploy runner: the job stays queued and its stream stays open.
     expect((await s.api('POST', '/api/clusters/c1/deploys', {})).status).toBe(202);

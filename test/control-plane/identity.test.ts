@@ -39,9 +39,9 @@ describe('ids are never reused', () => {
     await ok(api('DELETE', '/api/clusters/api/variants/tmp'));
     expect((await ok(api('POST', '/api/clusters/api/variants', { name: 'tmp2' }))).result.id).toBeGreaterThan(v1);
 
-    const a1 = (await ok(api('POST', '/api/apps', { name: 'one', addresses: [] }))).id;
-    await ok(api('DELETE', '/api/apps/one'));
-    expect((await ok(api('POST', '/api/apps', { name: 'two', addresses: [] }))).id).toBeGreaterThan(a1);
+    const a1 = (await ok(api('POST', '/api/local/apps', { name: 'one', addresses: [] }))).id;
+    await ok(api('DELETE', '/api/local/apps/one'));
+    expect((await ok(api('POST', '/api/local/apps', { name: 'two', addresses: [] }))).id).toBeGreaterThan(a1);
 
     const c2 = await ok(api('POST', '/api/clusters', { name: 'web', edge: 'none' }));
     await ok(api('DELETE', '/api/clusters/web'));
@@ -83,7 +83,7 @@ describe('ids are never reused', () => {
       ]);
       // The indexes came back with their tables.
       const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-      expect(indexes).toEqual(['agent_tokens_cluster', 'deploys_cluster', 'domains_cluster', 'idempotency_keys_created', 'upstreams_app', 'upstreams_cluster', 'variants_cluster']);
+      expect(indexes).toEqual(['agent_tokens_cluster', 'deploys_cluster', 'domains_cluster', 'idempotency_keys_created', 'maintenance_drained_upstream', 'upstreams_app', 'upstreams_cluster', 'variants_cluster']);
       // Foreign keys still cascade (the tables were rebuilt with them off, then checked).
       db.prepare('DELETE FROM upstreams WHERE id = 4').run();
       db.prepare("INSERT INTO upstreams (cluster_id, variant_id, kind, url, weight, status, created_at) VALUES (1, 1, 'url', 'https://d.example.com', 100, 'active', ?)").run(t);
@@ -121,7 +121,7 @@ describe('names and ids', () => {
     s = await startTestServer();
     await ok(s.api('POST', '/api/clusters', { name: 'api', edge: 'none' }));
     const blue = (await ok(s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 }))).result;
-    const app = await ok(s.api('POST', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
+    const app = await ok(s.api('POST', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
     await ok(s.api('POST', '/api/clusters/api/members', { app: String(app.id), variant: String(blue.id) }));
     expect((await ok(s.api('POST', `/api/clusters/api/members/${app.id}/drain`, {}))).result).toMatchObject({ app: 'web', status: 'draining' });
     expect((await ok(s.api('PATCH', `/api/clusters/api/variants/${blue.id}`, { weight: 50 }))).result).toMatchObject({ name: 'blue', weight: 50 });
@@ -147,7 +147,7 @@ describe('URL upstreams', () => {
     s = await startTestServer();
     await ok(s.api('POST', '/api/clusters', { name: 'api', edge: 'none', hostnames: ['api.example.com'] }));
     await ok(s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 }));
-    await ok(s.api('POST', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
+    await ok(s.api('POST', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'] }));
     await ok(s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', url: 'https://app.herokuapp.com' }));
     await ok(s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', url: 'http://10.0.0.7:8080', host_header: 'internal.example.com' }));
     await ok(s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', app: 'web' }));

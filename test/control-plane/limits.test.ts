@@ -43,7 +43,7 @@ describe('caps', () => {
   test('one upstream past the cap (URL, app or member): 409', async () => {
     await s.api('POST', '/api/clusters', { name: 'ups', edge: 'none' });
     await s.api('POST', '/api/clusters/ups/variants', { name: 'blue', weight: 100 });
-    await s.api('POST', '/api/apps', { name: 'many', addresses: ['127.0.0.1:3001'] });
+    await s.api('POST', '/api/local/apps', { name: 'many', addresses: ['127.0.0.1:3001'] });
     // Filled in the database directly (2,000 API calls would only time the setup).
     const db = new Database(join(s.home, 'local', 'state.db'));
     const c = db.prepare("SELECT id FROM clusters WHERE name = 'ups'").get() as { id: number };
@@ -54,7 +54,7 @@ describe('caps', () => {
       for (let i = 0; i < MAX_UPSTREAMS_PER_CLUSTER; i++) ins.run(c.id, v.id, app.id, new Date().toISOString());
     })();
     db.close();
-    await s.api('POST', '/api/apps', { name: 'other', addresses: ['127.0.0.1:3002'] });
+    await s.api('POST', '/api/local/apps', { name: 'other', addresses: ['127.0.0.1:3002'] });
     for (const [path, body, field] of [
       ['/api/clusters/ups/upstreams', { variant: 'blue', url: 'https://x.example.net' }, 'url'],
       ['/api/clusters/ups/upstreams', { variant: 'blue', app: 'other' }, 'app'],
@@ -69,8 +69,8 @@ describe('caps', () => {
   test('an app with too many addresses: 400', async () => {
     const addresses = Array.from({ length: MAX_APP_ADDRESSES + 1 }, (_, i) => `127.0.0.1:${10_000 + i}`);
     for (const [method, path, body] of [
-      ['POST', '/api/apps', { name: 'wide', addresses }],
-      ['PATCH', '/api/apps/many', { addresses }],
+      ['POST', '/api/local/apps', { name: 'wide', addresses }],
+      ['PATCH', '/api/local/apps/many', { addresses }],
     ] as const) {
       const r = await s.api(method, path, body);
       expect(r.status).toBe(400);

@@ -20,11 +20,13 @@ beforeEach(async () => {
   await ok('POST', '/api/clusters', { name: 'c2', hostnames: ['c2.example.com'] });
   await ok('POST', '/api/clusters/c1/variants', { name: 'blue', weight: 100 });
   await ok('POST', '/api/clusters/c1/variants', { name: 'green', weight: 0 });
-  await ok('POST', '/api/apps', { name: 'rails', addresses: ['127.0.0.1:3001'] });
-  await ok('POST', '/api/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
+  await ok('POST', '/api/local/apps', { name: 'rails', addresses: ['127.0.0.1:3001'] });
+  await ok('POST', '/api/local/apps', { name: 'worker', addresses: ['127.0.0.1:5001'] });
   await ok('POST', '/api/clusters/c1/members', { app: 'rails', variant: 'blue' });
   await ok('POST', '/api/clusters/c1/upstreams', { variant: 'green', url: 'https://green.example.net' });
   await ok('POST', '/api/clusters/c1/deploys', {});
+  // A host under maintenance with nothing on it: maintenance end has something to preview.
+  await ok('POST', '/api/maintenance/10.9.9.9/start', {});
 });
 afterEach(async () => {
   await s.close();
@@ -68,7 +70,7 @@ describe('routing on the raw path', () => {
     ['DELETE', '/api/clusters/c1%2Fupstreams%2F1', 'cluster'],
     ['DELETE', '/api/clusters/c1/variants/blue%2f..', 'variant'],
     ['DELETE', '/api/clusters/c1/members/rails%5C..', 'app'],
-    ['GET', '/api/apps/rails%0aworker', 'app'],
+    ['GET', '/api/local/apps/rails%0aworker', 'app'],
   ])('%s %s: 400 naming the parameter (encoded slash, backslash or control character)', async (method, path, field) => {
     const db = dumpDb(s.home);
     const r = await send(method, path);
@@ -107,9 +109,11 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   memberRemove: ['DELETE', '/api/clusters/c1/members/rails'],
   deployStart: ['POST', '/api/clusters/c2/deploys', {}],
   deployAbort: ['POST', '/api/clusters/c1/deploys/1/abort', {}],
-  appCreate: ['POST', '/api/apps', { name: 'new-app', addresses: [] }],
-  appUpdate: ['PATCH', '/api/apps/worker', { addresses: ['127.0.0.1:5002'] }],
-  appRemove: ['DELETE', '/api/apps/worker'],
+  maintenanceStart: ['POST', '/api/maintenance/127.0.0.1/start', { force: true }],
+  maintenanceEnd: ['POST', '/api/maintenance/10.9.9.9/end', {}],
+  appCreate: ['POST', '/api/local/apps', { name: 'new-app', addresses: [] }],
+  appUpdate: ['PATCH', '/api/local/apps/worker', { addresses: ['127.0.0.1:5002'] }],
+  appRemove: ['DELETE', '/api/local/apps/worker'],
   tokenCreate: ['POST', '/api/tokens', { name: 'ci' }],
   tokenRevoke: ['DELETE', '/api/tokens/1'],
   agentReport: [
@@ -162,7 +166,7 @@ describe('dry_run on every mutating route', () => {
   });
 
   test('?dry_run=false on a route without dry run is the real call', async () => {
-    const r = await send('POST', '/api/apps?dry_run=false', { name: 'plain', addresses: [] });
+    const r = await send('POST', '/api/local/apps?dry_run=false', { name: 'plain', addresses: [] });
     expect(r.status, r.text).toBe(201);
   });
 
@@ -212,10 +216,10 @@ describe('server.log', () => {
 
   test('nothing a client sends starts a new line', async () => {
     const forged = '\n2026-01-01T00:00:00.000Z DELETE /api/clusters/c1 200 1ms';
-    await rawRequest(s.cp.url, 'POST', '/api/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: `{"name": "x"${forged}` });
-    await rawRequest(s.cp.url, 'POST', '/api/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: `x${forged}` });
-    await send('POST', '/api/apps', { name: `bad${forged}` });
-    await send('GET', `/api/apps/${encodeURIComponent(`x${forged}`)}`);
+    await rawRequest(s.cp.url, 'POST', '/api/local/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: `{"name": "x"${forged}` });
+    await rawRequest(s.cp.url, 'POST', '/api/local/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: `x${forged}` });
+    await send('POST', '/api/local/apps', { name: `bad${forged}` });
+    await send('GET', `/api/local/apps/${encodeURIComponent(`x${forged}`)}`);
     await send('GET', `/api/clusters/${encodeURIComponent(`\u001b]0;title\u0007${forged}`)}/status`);
     for (const line of s.logs) {
       expect(line).not.toMatch(/[\n\r\u001b\u0007]/);
@@ -225,9 +229,9 @@ describe('server.log', () => {
   });
 
   test('a JSON syntax error quotes no part of the body', async () => {
-    const r = await rawRequest(s.cp.url, 'POST', '/api/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: '{"name": "x", "deploy_cmd": "SECRET-IN-BODY' });
+    const r = await rawRequest(s.cp.url, 'POST', '/api/local/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: '{"name": "x", "deploy_cmd": "SECRET-IN-BODY' });
     expect(r.status).toBe(400);
-    const r2 = await rawRequest(s.cp.url, 'POST', '/api/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: 'SECRET-IN-BODY' });
+    const r2 = await rawRequest(s.cp.url, 'POST', '/api/local/apps', { headers: { authorization: `Bearer ${s.cp.token}`, 'content-type': 'application/json' }, body: 'SECRET-IN-BODY' });
     expect(r2.status).toBe(400);
     expect(r2.text).not.toContain('SECRET-IN-BODY');
     expect(r.text).not.toContain('SECRET-IN-BODY');

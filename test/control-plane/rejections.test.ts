@@ -9,7 +9,7 @@ beforeAll(async () => {
   s = await startTestServer();
   await s.api('POST', '/api/clusters', { name: 'api', hostnames: ['api.example.com'] });
   await s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
-  await s.api('POST', '/api/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001'] });
+  await s.api('POST', '/api/local/apps', { name: 'my-rails-app', addresses: ['127.0.0.1:3001'] });
 });
 afterAll(async () => {
   await s.close();
@@ -72,13 +72,13 @@ const cases: Case[] = [
   { name: "health path with '", path: '/api/clusters', body: { name: 'x', health: { path: "/it's" } }, field: 'health.path', value: "/it's", rule: /percent-encode anything else/, hint: '/it%27s' },
   { name: 'health path with a comma', path: '/api/clusters', body: { name: 'x', health: { path: '/a,b' } }, field: 'health.path', value: '/a,b', rule: /percent-encode anything else/, hint: '/a%2Cb' },
   { name: 'health path in an update', method: 'PATCH', path: '/api/clusters/api', body: { health: { path: '/h%' } }, field: 'health.path', value: '/h%', rule: /percent-escape/, hint: '/h%25' },
-  { name: 'app health path', path: '/api/apps', body: { name: 'a1', addresses: [], health_path: '/up%' }, field: 'health_path', value: '/up%', rule: /percent-escape/, hint: '/up%25' },
+  { name: 'app health path', path: '/api/local/apps', body: { name: 'a1', addresses: [], health_path: '/up%' }, field: 'health_path', value: '/up%', rule: /percent-escape/, hint: '/up%25' },
   // Free text: no control characters.
   { name: 'description with ESC', path: '/api/clusters/api/variants', body: { name: 'green', description: 'x\u001b]0;t\u0007' }, field: 'description', value: 'x\u001b]0;t\u0007', rule: /must not contain control characters.*found ESC at position 2/ },
   { name: 'description with a newline', method: 'PATCH', path: '/api/clusters/api/variants/blue', body: { description: 'a\nb' }, field: 'description', rule: /control characters.*a newline/ },
-  { name: 'deploy command with CR', path: '/api/apps', body: { name: 'a1', addresses: [], deploy_cmd: './deploy\r' }, field: 'deploy_cmd', rule: /control characters.*carriage return/ },
-  { name: 'deploy command with TAB', method: 'PATCH', path: '/api/apps/my-rails-app', body: { deploy_cmd: 'a\tb' }, field: 'deploy_cmd', rule: /control characters.*TAB/ },
-  { name: 'app without addresses', path: '/api/apps', body: { name: 'a1' }, field: 'addresses', rule: /addresses is required/ },
+  { name: 'deploy command with CR', path: '/api/local/apps', body: { name: 'a1', addresses: [], deploy_cmd: './deploy\r' }, field: 'deploy_cmd', rule: /control characters.*carriage return/ },
+  { name: 'deploy command with TAB', method: 'PATCH', path: '/api/local/apps/my-rails-app', body: { deploy_cmd: 'a\tb' }, field: 'deploy_cmd', rule: /control characters.*TAB/ },
+  { name: 'app without addresses', path: '/api/local/apps', body: { name: 'a1' }, field: 'addresses', rule: /addresses is required/ },
   // rfc2136 settings are checked before anything is resolved or sent.
   { name: 'rfc2136 server without a dot', path: '/api/clusters', body: { name: 'x', edge_config: { dns_provider: 'rfc2136', dns_server: 'x' } }, field: 'edge_config.dns_server', value: 'x', rule: /has no dot/ },
   // names
@@ -86,8 +86,8 @@ const cases: Case[] = [
   { name: 'cluster name with underscore', path: '/api/clusters', body: { name: 'my_api' }, field: 'name', value: 'my_api', rule: /lower-case letters, digits and dashes/, hint: 'my-api' },
   { name: 'cluster name missing', path: '/api/clusters', body: {}, field: 'name', rule: /required/ },
   { name: 'variant name', path: '/api/clusters/api/variants', body: { name: '-blue' }, field: 'name', value: '-blue', rule: /start and end with a letter or digit/ },
-  { name: 'app name', path: '/api/apps', body: { name: 'My App' }, field: 'name', value: 'My App', rule: /.+/, hint: 'my-app' },
-  { name: 'app address without port', path: '/api/apps', body: { name: 'a1', addresses: ['10.0.0.1'] }, field: 'addresses.0', value: '10.0.0.1', rule: /port/ },
+  { name: 'app name', path: '/api/local/apps', body: { name: 'My App' }, field: 'name', value: 'My App', rule: /.+/, hint: 'my-app' },
+  { name: 'app address without port', path: '/api/local/apps', body: { name: 'a1', addresses: ['10.0.0.1'] }, field: 'addresses.0', value: '10.0.0.1', rule: /port/ },
   { name: 'switch target name', path: '/api/clusters/api/switch', body: { to: 'Green' }, field: 'to', value: 'Green', rule: /lower case/, hint: 'green' },
   // exactly one of url / app
   { name: 'both url and app', path: '/api/clusters/api/upstreams', body: { variant: 'blue', url: 'https://x.example.com', app: 'my-rails-app' }, field: 'url', rule: /exactly one of url or app/ },
@@ -171,7 +171,7 @@ describe('rejections sent straight to the server', () => {
     expect((await s.api('POST', '/api/clusters/api/domains', { hostname: 'api.example.com' })).status).toBe(409);
     expect((await s.api('POST', '/api/clusters', { name: 'api' })).body.error).toMatchObject({ code: 'conflict', field: 'name', value: 'api' });
     expect((await s.api('POST', '/api/clusters/api/variants', { name: 'blue' })).status).toBe(409);
-    expect((await s.api('POST', '/api/apps', { name: 'my-rails-app', addresses: [] })).status).toBe(409);
+    expect((await s.api('POST', '/api/local/apps', { name: 'my-rails-app', addresses: [] })).status).toBe(409);
     // A hostname fronts one cluster only.
     const other = await s.api('POST', '/api/clusters', { name: 'other', hostnames: ['api.example.com'] });
     expect(other.status).toBe(409);
@@ -221,7 +221,7 @@ describe('rejections sent straight to the server', () => {
     expect(bad.body.error.message).toMatch(/^the body is not valid JSON/);
     const form = await s.raw('POST', '/api/clusters', { headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=x' });
     expect(form.status).toBe(415);
-    const big = await s.raw('POST', '/api/apps', { headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'big', deploy_cmd: 'x'.repeat(1024 * 1024 + 10) }) });
+    const big = await s.raw('POST', '/api/local/apps', { headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'big', deploy_cmd: 'x'.repeat(1024 * 1024 + 10) }) });
     expect(big.status).toBe(413);
     expect(big.body.error.message).toBe('the request body is larger than 1 MiB');
     const put = await s.api('PUT', '/api/clusters/api');
@@ -231,7 +231,7 @@ describe('rejections sent straight to the server', () => {
 
   test('app removal is refused while a cluster uses it', async () => {
     await s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', app: 'my-rails-app' });
-    const r = await s.api('DELETE', '/api/apps/my-rails-app');
+    const r = await s.api('DELETE', '/api/local/apps/my-rails-app');
     expect(r.status).toBe(409);
     expect(r.body.error).toMatchObject({ message: 'app my-rails-app is still used by cluster api', details: { clusters: ['api'] } });
   });

@@ -17,7 +17,7 @@ afterEach(async () => {
 test("a stored health path the renderer refuses (/it's) is repaired by cluster update", async () => {
   s = await startTestServer();
   expect((await s.api('POST', '/api/clusters', { name: 'api', edge: 'none', hostnames: ['api.example.com'] })).status).toBe(201);
-  await s.api('POST', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'] });
+  await s.api('POST', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'] });
   await s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
   expect((await s.api('POST', '/api/clusters/api/upstreams', { variant: 'blue', app: 'web' })).status).toBe(201);
   const db = new Database(join(s.home, 'local', 'state.db'));

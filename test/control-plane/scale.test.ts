@@ -22,7 +22,7 @@ describe('1,000 hostnames', () => {
     const c = await s.api('POST', '/api/clusters', { name: 'big', edge: 'dns_rr', proxy_count: 2, hostnames: Array.from({ length: HOSTS }, (_, i) => host(i)) });
     expect(c.status).toBe(201);
     console.log(`create with ${HOSTS} hostnames: ${(performance.now() - t).toFixed(0)} ms`);
-    await s.api('POST', '/api/apps', { name: 'rails', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] });
+    await s.api('POST', '/api/local/apps', { name: 'rails', addresses: ['127.0.0.1:3001', '127.0.0.1:3002'] });
     await s.api('POST', '/api/clusters/big/variants', { name: 'blue', weight: 100 });
     await s.api('POST', '/api/clusters/big/variants', { name: 'green', weight: 0 });
     await s.api('POST', '/api/clusters/big/upstreams', { variant: 'blue', app: 'rails' });

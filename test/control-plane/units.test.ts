@@ -85,11 +85,11 @@ describe('idempotency store', () => {
       const db = openDatabase(join(home, 'state.db'));
       let t = 1_000_000;
       const idem = new IdempotencyStore(new Store(db), 1000, () => t);
-      const h = requestHash('POST', '/api/apps', '{}');
-      idem.save('k', 'POST', '/api/apps', h, { status: 201, body: { ok: 1 } });
-      expect(idem.replay('k', 'POST', '/api/apps', h)).toEqual({ status: 201, body: { ok: 1 } });
+      const h = requestHash('POST', '/api/local/apps', '{}');
+      idem.save('k', 'POST', '/api/local/apps', h, { status: 201, body: { ok: 1 } });
+      expect(idem.replay('k', 'POST', '/api/local/apps', h)).toEqual({ status: 201, body: { ok: 1 } });
       t += 1001;
-      expect(idem.replay('k', 'POST', '/api/apps', h)).toBeUndefined();
+      expect(idem.replay('k', 'POST', '/api/local/apps', h)).toBeUndefined();
       expect(idem.purge()).toBe(1);
       db.close();
     } finally {

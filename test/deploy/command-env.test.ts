@@ -50,7 +50,7 @@ describe('a deploy command', () => {
     });
     try {
       await s.api('POST', '/api/clusters', { name: 'api', edge: 'none' });
-      await s.api('POST', '/api/apps', { name: 'web', addresses: ['127.0.0.1:4001'], deploy_cmd: 'env | sort' });
+      await s.api('POST', '/api/local/apps', { name: 'web', addresses: ['127.0.0.1:4001'], deploy_cmd: 'env | sort' });
       await s.api('POST', '/api/clusters/api/members', { app: 'web' });
       expect((await s.api('POST', '/api/clusters/api/deploys', {})).status).toBe(202);
       const res = await fetch(`${s.cp.url}/api/clusters/api/deploys/1/events`, { headers: { authorization: `Bearer ${s.cp.token}` } });

@@ -67,7 +67,7 @@ async function setup(
     await h.s.api('POST', '/api/clusters', { name: 'api', hostnames: ['api.example.com'], edge: 'none', health: { path: '/up', interval: '1s', timeout: '500ms' } });
     await h.s.api('POST', '/api/clusters/api/variants', { name: 'blue', weight: 100 });
     for (const [i, app] of members.entries()) {
-      await h.s.api('POST', '/api/apps', { name: app, addresses: [`127.0.0.1:${4001 + i}`], deploy_cmd: `deploy-${app}` });
+      await h.s.api('POST', '/api/local/apps', { name: app, addresses: [`127.0.0.1:${4001 + i}`], deploy_cmd: `deploy-${app}` });
       await h.s.api('POST', '/api/clusters/api/members', { app });
     }
   }
@@ -246,7 +246,7 @@ describe('refusals before a job exists', () => {
 
   test('a member without a deploy command: 409 naming it, nothing created', async () => {
     const h = await setup({ members: ['a', 'b'] });
-    await h.s.api('PATCH', '/api/apps/b', { deploy_cmd: null });
+    await h.s.api('PATCH', '/api/local/apps/b', { deploy_cmd: null });
     const r = await h.s.api('POST', '/api/clusters/api/deploys', { strategy: 'parallel' });
     expect(r.status).toBe(409);
     expect(r.body.error).toMatchObject({ message: 'cannot deploy cluster api: member app b has no deploy command', field: 'deploy_cmd' });

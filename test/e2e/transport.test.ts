@@ -56,7 +56,7 @@ describe('an https control plane', { timeout: 120_000 }, () => {
     const list = await ownstack(home, ['local', 'app', 'list', '--json'], { env: https() });
     expect(list.exitCode, list.stderr).toBe(0);
     expect(names(list)).toEqual(['tls-app', 'web']);
-    expect(front.requests.slice(seen).map((r) => `${r.method} ${r.path} ${r.authorization === `Bearer ${token}`}`)).toEqual(['POST /api/apps true', 'GET /api/apps true']);
+    expect(front.requests.slice(seen).map((r) => `${r.method} ${r.path} ${r.authorization === `Bearer ${token}`}`)).toEqual(['POST /api/local/apps true', 'GET /api/local/apps true']);
   });
 
   it('refuses a certificate nobody trusts: exit 1 naming the TLS error, nothing served', async () => {

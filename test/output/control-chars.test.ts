@@ -72,7 +72,9 @@ describe('stored control characters are printed escaped', () => {
 
   it('local app show: a deploy command', async () => {
     const app = { id: 3, name: 'web', addresses: ['127.0.0.1:3000'], deploy_cmd: './deploy\n\u001b[2Jrm -rf', health_path: '/', created_at: '2026-01-15T10:00:00Z', updated_at: '2026-01-15T10:00:00Z' };
-    api.use(http.get(url('/api/apps/web'), () => HttpResponse.json(app)));
+    // A networked ownstack control plane: it says so on GET /api/health (local app commands ask).
+    api.use(http.get(url('/api/health'), () => HttpResponse.json({ ok: true, service: 'ownstack-control-plane', version: '0', pid: 1 })));
+    api.use(http.get(url('/api/local/apps/web'), () => HttpResponse.json(app)));
     const r = await runOwnstack(['local', 'app', 'show', 'web']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('./deploy\\n\\x1b[2Jrm -rf');

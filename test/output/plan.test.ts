@@ -109,3 +109,23 @@ describe('renderMutation', () => {
     expect(JSON.parse(d.out())).toEqual(sampleDryRunPlan);
   });
 });
+
+describe('renderMutation: order of the result and its warnings', () => {
+  it('prints the result line first, then each distinct warning once (failed before: warnings came first, repeated)', () => {
+    const b = bufferIO(false);
+    const seq: string[] = [];
+    const out = b.io.out.bind(b.io);
+    const err = b.io.err.bind(b.io);
+    b.io.out = (l = '') => {
+      seq.push(`out ${l}`);
+      out(l);
+    };
+    b.io.err = (l = '') => {
+      seq.push(`err ${l}`);
+      err(l);
+    };
+    const w = 'no upstream is routed for app.example.com';
+    renderMutation(renderContext(b.io), { result: sampleVariant, plan: { ...samplePlan, warnings: [w, w] } }, 'Added it', false);
+    expect(seq).toEqual(['out ✓ Added it', `err ! ${w}`]);
+  });
+});

@@ -54,8 +54,8 @@ describe('bring your own proxy', () => {
   it('runs the proxy app’s command per replica with the contract env; a change restarts the replicas with the new env', async () => {
     srv = await startProxyServer({ portBase: PORT });
     const s = srv;
-    await ok(s.api('POST', '/api/apps', { name: 'my-proxy', addresses: [], deploy_cmd: `exec node ${join(dir, 'proxy.mjs')}` }));
-    for (const m of vs.servers) await ok(s.api('POST', '/api/apps', { name: m.name, addresses: [m.addr] }));
+    await ok(s.api('POST', '/api/local/apps', { name: 'my-proxy', addresses: [], deploy_cmd: `exec node ${join(dir, 'proxy.mjs')}` }));
+    for (const m of vs.servers) await ok(s.api('POST', '/api/local/apps', { name: m.name, addresses: [m.addr] }));
     await ok(s.api('POST', '/api/clusters', { name: 'own', hostnames: ['a.test', 'b.test'], proxy_count: 2, proxy_app: 'my-proxy', edge: 'none' }));
     await ok(s.api('POST', '/api/clusters/own/variants', { name: 'blue', weight: 100 }));
     await ok(s.api('POST', '/api/clusters/own/variants', { name: 'green', weight: 0 }));
@@ -85,7 +85,7 @@ describe('bring your own proxy', () => {
   it('a proxy app without a command is external: only its /_cluster/healthz is probed', async () => {
     srv = await startProxyServer({ portBase: PORT });
     const s = srv;
-    await ok(s.api('POST', '/api/apps', { name: 'their-proxy', addresses: [] }));
+    await ok(s.api('POST', '/api/local/apps', { name: 'their-proxy', addresses: [] }));
     await ok(s.api('POST', '/api/clusters', { name: 'ext', hostnames: ['a.test'], proxy_count: 1, proxy_app: 'their-proxy', edge: 'none' }));
     const st = await ok(s.api('GET', '/api/clusters/ext/status'));
     expect(st.proxies).toEqual([
@@ -99,7 +99,7 @@ describe('without Caddy', () => {
   it('everything else works and status says the proxies are not running and how to install Caddy', async () => {
     srv = await startProxyServer({ portBase: PORT, agentEnv: { OWNSTACK_CADDY_BIN: join(dir, 'no-such-caddy') } });
     const s = srv;
-    await ok(s.api('POST', '/api/apps', { name: 'blue-1', addresses: [vs.byName['blue-1']!.addr] }));
+    await ok(s.api('POST', '/api/local/apps', { name: 'blue-1', addresses: [vs.byName['blue-1']!.addr] }));
     await ok(s.api('POST', '/api/clusters', { name: 'web', hostnames: ['a.test'], proxy_count: 2 }));
     await ok(s.api('POST', '/api/clusters/web/variants', { name: 'blue', weight: 100 }));
     const up = await ok(s.api('POST', '/api/clusters/web/upstreams', { variant: 'blue', app: 'blue-1' }));

@@ -176,7 +176,7 @@ export async function blueGreenCluster(
   );
   for (const v of ['blue', 'green']) must(await srv.api('POST', `/api/clusters/${opts.name}/variants`, { name: v, weight: v === 'blue' ? 100 : 0 }), `variant ${v}`);
   for (const m of opts.members) {
-    must(await srv.api('POST', '/api/apps', { name: `${opts.name}-${m.name}`, addresses: [m.addr] }), `app ${m.name}`);
+    must(await srv.api('POST', '/api/local/apps', { name: `${opts.name}-${m.name}`, addresses: [m.addr] }), `app ${m.name}`);
     must(await srv.api('POST', `/api/clusters/${opts.name}/upstreams`, { variant: m.variant, app: `${opts.name}-${m.name}` }), `upstream ${m.name}`);
   }
 }

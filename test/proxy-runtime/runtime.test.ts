@@ -114,7 +114,7 @@ describe.skipIf(!caddyInstalled())('proxies are agents with Caddy', () => {
     const before = caddyPid(s, 0);
     expect((await s.api('POST', '/api/clusters/web/variants', { name: 'ext', weight: 0 })).status).toBe(201);
     expect((await s.api('POST', '/api/clusters/web/upstreams', { variant: 'ext', hostname: 'a.test', url: `http://${echoAddr}` })).status).toBe(201);
-    expect((await s.api('POST', '/api/apps', { name: 'echo', addresses: [echoAddr] })).status).toBe(201);
+    expect((await s.api('POST', '/api/local/apps', { name: 'echo', addresses: [echoAddr] })).status).toBe(201);
     expect((await s.api('POST', '/api/clusters/web/upstreams', { variant: 'ext', hostname: 'b.test', app: 'echo', host_header: 'internal.test' })).status).toBe(201);
     expect((await s.api('POST', '/api/clusters/web/switch', { to: 'ext' })).status).toBe(200);
     await waitFor('the bridges answer', async () => (await get(PROXIES[1]!, PORT, 'a.test')).body.startsWith('host='), 3_000, { every: 50 });

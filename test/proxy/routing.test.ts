@@ -404,3 +404,26 @@ describe('computeRouting: large clusters', () => {
     expect(reads).toBeLessThanOrEqual(3 * c.upstreams.length);
   });
 });
+
+describe('computeRouting: addresses drained on their own (host maintenance)', () => {
+  it('a drained address leaves the list while the app has an active one; the rest of the app keeps its share', () => {
+    const t = computeRouting(cluster({ variants: [variant(1, 'blue', 100)], upstreams: [app(1, 1, [A1, A2], { drainedAddresses: [A1] }), app(2, 1, [B1])] }));
+    expect(host(t).list.sort()).toEqual([A2, B1].sort());
+    expect(host(t).drainingFallback).toBe(false);
+  });
+
+  it('when every active address is drained, the drained ones keep the traffic like draining members', () => {
+    const t = computeRouting(cluster({ variants: [variant(1, 'blue', 100)], upstreams: [app(1, 1, [A1], { drainedAddresses: [A1] }), app(2, 1, [B1], { drainedAddresses: [B1] })] }));
+    expect(host(t).list.sort()).toEqual([A1, B1].sort());
+    expect(host(t).drainingFallback).toBe(true);
+    expect(t.warnings).toEqual([]);
+  });
+
+  it('with health: a healthy drained address serves while every active address is down', () => {
+    const t = computeRouting(cluster({ variants: [variant(1, 'blue', 100)], upstreams: [app(1, 1, [A1, A2], { drainedAddresses: [A2] })] }), {
+      health: (_u, a) => (a === A1 ? 'unhealthy' : 'healthy'),
+    });
+    expect(host(t).list).toEqual([A2]);
+    expect(host(t).healthFallback).toBe('draining');
+  });
+});

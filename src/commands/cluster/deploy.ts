@@ -7,6 +7,7 @@ import { type RawInput, completes, examples } from '../define.js';
 import { deployRequest } from '../../api/requests.js';
 import type { Deploy } from '../../api/schemas.js';
 import { clusterRefSchema, parseInput } from '../../inputs/index.js';
+import { UsageError } from '../../errors.js';
 import { printJson, printJsonLine } from '../../output/json.js';
 import { paint, successLine } from '../../output/style.js';
 import { DEFAULT_WAIT_TIMEOUT, followDeploy, renderFollowEnd, waitTimeoutSchema, type FollowResult } from './deploy-follow.js';
@@ -16,6 +17,7 @@ export function define(cmd: Command): void {
     .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
     .addOption(new Option('--strategy <strategy>', 'parallel: every member at once; rolling: drain → deploy → healthy → undrain, one member at a time').choices(['parallel', 'rolling']))
     .option('--force', 'start even when the control plane refuses (a rolling deploy with fewer than two active members cannot avoid downtime)')
+    .option('--wait', 'wait for the deploy to finish (the default; accepted for scripts written for OwnStack\'s CLI)')
     .option('--detach', 'return as soon as the job is queued and print its id (follow it later with deploy:status --wait)')
     .option('--timeout <duration>', 'how long to wait before giving up watching (exit 6; the deploy goes on), e.g. 10m, 1h', '30m')
     .addHelpText(
@@ -41,6 +43,12 @@ export type DeployOptions = z.output<typeof deployInput>;
 
 export function parse(raw: RawInput): DeployOptions {
   const o = raw.opts;
+  if (o.wait && o.detach) {
+    throw new UsageError('--wait and --detach contradict each other: --wait follows the deploy to its end, --detach returns once it is queued', {
+      hint: 'drop one of them (waiting is the default)',
+      details: { code: 'invalid', message: '--wait with --detach', field: '--wait', rule: 'give --wait or --detach, not both' },
+    });
+  }
   return parseInput(
     deployInput,
     { cluster: raw.args[0], request: { strategy: o.strategy, force: Boolean(o.force) }, detach: Boolean(o.detach), timeoutMs: o.timeout ?? DEFAULT_WAIT_TIMEOUT },

@@ -7,6 +7,7 @@ import { HttpError, invalid } from '../http-error.js';
 import { applyCluster, checkApply } from '../service/cluster-apply.js';
 import { destroyCluster } from '../service/cluster-destroy.js';
 import { parseId } from '../service/deploys.js';
+import { Maintenance } from '../service/maintenance.js';
 import type { Outcome } from '../service/service.js';
 import type { ClusterRow } from '../store/store.js';
 import { queryBool } from './request-target.js';
@@ -49,6 +50,7 @@ export function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
     if (!deps.tokens) throw new HttpError(501, { code: 'unavailable', message: 'this control plane keeps no tokens' });
     return deps.tokens;
   };
+  const maintenance = deps.maintenance ?? new Maintenance(svc, deps.fleet ?? null);
   return {
     health: {
       read: async () => ({ ok: true, service: 'ownstack-control-plane', version: deps.version, pid: process.pid }),
@@ -90,21 +92,26 @@ export function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
 
     variantList: { run: (ctx) => svc.variantList(ctx.params.cluster!) },
     variantAdd: { run: (ctx) => svc.variantAdd(ctx.params.cluster!, ctx.body) },
-    variantUpdate: { run: (ctx) => svc.variantUpdate(ctx.params.cluster!, ctx.params.variant!, ctx.body) },
+    variantUpdate: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.variantUpdate(ctx.params.cluster!, ctx.params.variant!, ctx.body) },
     variantRemove: { run: (ctx) => svc.variantRemove(ctx.params.cluster!, ctx.params.variant!, ctx.dryRun) },
 
     upstreamList: { run: (ctx) => svc.upstreamList(ctx.params.cluster!) },
     upstreamAdd: { run: (ctx) => svc.upstreamAdd(ctx.params.cluster!, ctx.body) },
-    upstreamRemove: { run: (ctx) => svc.upstreamRemove(ctx.params.cluster!, parseId(ctx.params.id!), ctx.dryRun) },
+    upstreamRemove: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.upstreamRemove(ctx.params.cluster!, parseId(ctx.params.id!), ctx.dryRun, queryBool(ctx.query, 'force')) },
 
-    switch: { run: (ctx) => svc.switch(ctx.params.cluster!, ctx.body) },
+    switch: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.switch(ctx.params.cluster!, ctx.body) },
 
     memberList: { run: (ctx) => svc.memberList(ctx.params.cluster!) },
     memberAdd: { run: (ctx) => svc.memberAdd(ctx.params.cluster!, ctx.body) },
-    memberDrain: { run: (ctx) => svc.memberDrain(ctx.params.cluster!, ctx.params.app!, ctx.dryRun) },
+    memberDrain: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.memberDrain(ctx.params.cluster!, ctx.params.app!, ctx.dryRun, ctx.body?.force ?? false) },
     memberUndrain: { run: (ctx) => svc.memberUndrain(ctx.params.cluster!, ctx.params.app!, ctx.dryRun) },
-    memberWeight: { run: (ctx) => svc.memberWeight(ctx.params.cluster!, ctx.params.app!, ctx.body) },
+    memberWeight: { prepare: (ctx) => svc.prepareGate(ctx.params.cluster!), run: (ctx) => svc.memberWeight(ctx.params.cluster!, ctx.params.app!, ctx.body) },
     memberRemove: { run: (ctx) => svc.memberRemove(ctx.params.cluster!, ctx.params.app!, ctx.dryRun) },
+
+    maintenanceList: { run: () => maintenance.list() },
+    maintenanceShow: { run: (ctx) => maintenance.show(ctx.params.host!) },
+    maintenanceStart: { run: (ctx) => maintenance.start(ctx.params.host!, ctx.body) },
+    maintenanceEnd: { run: (ctx) => maintenance.end(ctx.params.host!, ctx.body) },
 
     deployStart: { run: (ctx) => deploys.start(ctx.params.cluster!, ctx.body) },
     deployList: { run: (ctx) => deploys.list(ctx.params.cluster!) },

@@ -8,6 +8,7 @@ import { routes, type Route, type RouteName } from '../../api/routes.js';
 import type { ErrorBody } from '../../api/schemas.js';
 import { HttpError, invalid } from '../http-error.js';
 import type { ProxyFleet } from '../runtime/fleet.js';
+import type { Maintenance } from '../service/maintenance.js';
 import type { AgentTokens } from '../store/agent-tokens.js';
 import type { TokenService } from '../service/tokens.js';
 import type { DeployService } from '../service/deploys.js';
@@ -33,6 +34,8 @@ export interface HttpDeps {
   openapi: () => Promise<unknown>;
   /** The proxies' reports and long-polls (absent: no agent endpoints). */
   fleet?: ProxyFleet;
+  /** Host maintenance (default: one over the service and the fleet, without a settle time). */
+  maintenance?: Maintenance;
   agentTokens?: AgentTokens;
   /** Operator and agent tokens made through the API (besides the token file's). */
   tokens?: TokenService;

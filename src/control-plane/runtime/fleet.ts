@@ -12,6 +12,8 @@ export interface ProxyRecord {
   report: AgentReport;
   /** ms since the epoch of the last report. */
   lastSeen: number;
+  /** ms since the epoch of the first report of the generation it applies now. */
+  appliedAt: number;
   registeredAt: string;
 }
 
@@ -20,6 +22,8 @@ export interface FleetOptions {
   heartbeatTimeoutMs?: number;
   /** Called when a proxy's health or liveness changed (the edge should hear of it at once). */
   onHealthChange?: (clusterId: number) => void;
+  /** Told when a proxy's health fallback of a hostname starts, changes or ends (the control plane logs it). */
+  onFallback?: (clusterId: number, proxy: string, hostname: string, detail: string | null) => void;
   clock?: () => number;
 }
 
@@ -54,7 +58,7 @@ export class ProxyFleet {
     this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 15_000;
     this.clock = opts.clock ?? Date.now;
     for (const r of store.all<Row>('SELECT * FROM proxies')) {
-      this.put({ clusterId: r.cluster_id, name: r.name, localIndex: r.local_index, report: JSON.parse(r.report) as AgentReport, lastSeen: Date.parse(r.last_seen), registeredAt: r.registered_at });
+      this.put({ clusterId: r.cluster_id, name: r.name, localIndex: r.local_index, report: JSON.parse(r.report) as AgentReport, lastSeen: Date.parse(r.last_seen), appliedAt: Date.parse(r.last_seen), registeredAt: r.registered_at });
     }
     // Liveness: a proxy that stops reporting is lost; the edge hears of it within a second.
     this.timer = setInterval(() => this.checkLiveness(), 1_000);
@@ -83,7 +87,8 @@ export class ProxyFleet {
   receive(clusterId: number, report: AgentReport, localIndex: number | null): ProxyRecord {
     const t = this.clock();
     const before = this.byCluster.get(clusterId)?.get(report.name);
-    const record: ProxyRecord = { clusterId, name: report.name, localIndex: localIndex ?? before?.localIndex ?? null, report, lastSeen: t, registeredAt: before?.registeredAt ?? new Date(t).toISOString() };
+    const appliedAt = before && before.report.applied_generation === report.applied_generation ? before.appliedAt : t;
+    const record: ProxyRecord = { clusterId, name: report.name, localIndex: localIndex ?? before?.localIndex ?? null, report, lastSeen: t, appliedAt, registeredAt: before?.registeredAt ?? new Date(t).toISOString() };
     this.put(record);
     this.store.run(
       `INSERT INTO proxies (cluster_id, name, local_index, report, last_seen, registered_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -95,6 +100,13 @@ export class ProxyFleet {
       new Date(t).toISOString(),
       record.registeredAt,
     );
+    // A hostname's health fallback (e.g. serving through a draining member) starting, changing or ending.
+    if (this.opts.onFallback) {
+      const was = new Map((before?.report.fallbacks ?? []).map((f) => [f.hostname, f.detail]));
+      const is = new Map(report.fallbacks.map((f) => [f.hostname, f.detail]));
+      for (const [h, d] of is) if (was.get(h) !== d) this.opts.onFallback(clusterId, report.name, h, d);
+      for (const h of was.keys()) if (!is.has(h)) this.opts.onFallback(clusterId, report.name, h, null);
+    }
     const key = `${clusterId}/${report.name}`;
     const wasLost = this.lost.delete(key);
     if (!before || wasLost || healthKey(before.report) !== healthKey(report)) this.opts.onHealthChange?.(clusterId);

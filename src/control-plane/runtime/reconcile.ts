@@ -50,6 +50,8 @@ export interface ProxyRuntime {
   note?(cluster: RuntimeCluster): string | null;
   /** An upstream address's health as the proxies' probes see it (for `cluster status`). */
   upstreamHealth?(cluster: RuntimeCluster, address: string, hostname: string): 'healthy' | 'unhealthy' | 'unknown';
+  /** The last probe error of an address (for refusals that name it). */
+  upstreamError?(cluster: RuntimeCluster, address: string, hostname: string): string | null;
   /** After the edge was published: retire proxies the cluster no longer has (they got no traffic from it). */
   afterEdge?(cluster: RuntimeCluster): Promise<void>;
   /** Called when the control plane closes; the proxies keep serving unless stopProxies. */

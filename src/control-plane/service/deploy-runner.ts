@@ -143,20 +143,16 @@ export class LocalDeployRunner implements DeployRunner {
 
   // ---------- the DeployRunner seam ----------
 
-  preflight(job: DeployPreflight): void {
+  preflight(job: DeployPreflight): string[] {
     const { cluster: c } = job;
-    if (job.strategy === 'rolling' && !job.force) {
+    const warnings: string[] = [];
+    if (job.strategy === 'rolling') {
+      // Zero downtime needs a second active member to serve while one restarts; with fewer the
+      // deploy still runs (as it did with --force, still accepted), and says what it risks.
       const active = this.store.members(c).filter((m) => m.status === 'active');
       if (active.length < 2) {
-        throw conflict(
-          `a rolling deploy of cluster ${c.name} needs at least two active members, and it has ${active.length}${active.length > 0 ? ` (${active.map((m) => m.app).join(', ')})` : ''}: while one member is drained and redeployed the others serve, so with fewer than two zero downtime is impossible`,
-          {
-            field: 'strategy',
-            value: 'rolling',
-            rule: 'rolling needs two or more active members',
-            hint: `add or undrain a member, use --strategy=parallel, or pass --force to deploy anyway (requests may fail while ${active.length === 1 ? 'it restarts' : 'members restart'})`,
-            details: { active_members: active.map((m) => m.app) },
-          },
+        warnings.push(
+          `cluster ${c.name} has ${active.length === 0 ? 'no active member' : `one active member (${active[0]!.app})`}: requests may fail while ${active.length === 1 ? 'it restarts' : 'the members restart'}; a rolling deploy is zero-downtime with two or more active members`,
         );
       }
     }
@@ -170,6 +166,7 @@ export class LocalDeployRunner implements DeployRunner {
         details: { apps: missing },
       });
     }
+    return warnings;
   }
 
   start(deployId: number, log: DeployLog): void {
@@ -324,7 +321,10 @@ export class LocalDeployRunner implements DeployRunner {
       );
       return { kind: 'drained', app, byJob: previous !== null };
     }
-    if (!job.force && this.routed(c, upstreams)) {
+    // The only active member: the job started with a warning that requests may fail while it
+    // restarts; drained, it keeps its traffic as the cluster's last routable member.
+    const only = this.store.members(c).filter((m) => m.status === 'active').length < 2;
+    if (!job.force && !only && this.routed(c, upstreams)) {
       const others = await this.otherRoutable(c, app);
       if (!others.ok) {
         return {

@@ -22,7 +22,7 @@ export interface DeployRunner {
    * Refuses a job the runner could not run safely (throws an HttpError), before it is created;
    * runs inside the start transaction. E.g. rolling with fewer than two active members.
    */
-  preflight?(job: DeployPreflight): void;
+  preflight?(job: DeployPreflight): string[] | void;
   start(deployId: number, log: DeployLog): void;
   abort(deployId: number, log: DeployLog): void;
   /** Stop accepting work and wait for running jobs to reach a safe point. */
@@ -79,12 +79,13 @@ export class DeployService {
             hint: 'URL upstreams are deployed where they live; add an app with cluster upstream add --app or cluster member add',
           });
         }
-        this.runner?.preflight?.({ cluster: c, strategy: input.strategy, force: input.force, apps: members.map((m) => m.app) });
+        const warnings = this.runner?.preflight?.({ cluster: c, strategy: input.strategy, force: input.force, apps: members.map((m) => m.app) }) ?? [];
         const skipped = ups
           .filter((u) => u.kind === 'url')
           .map((u) => ({ upstream_id: u.id, url: u.url!, reason: 'a URL upstream is not deployed by ownstack' }));
         const deployId = this.log.create(c.id, input.strategy, input.force, skipped, members);
         this.log.append(deployId, { type: 'state', state: 'queued', message: `${input.strategy} deploy of ${members.length} member(s) queued` });
+        for (const message of warnings) this.log.append(deployId, { type: 'warning', message });
         if (!this.runner) this.log.append(deployId, { type: 'log', message: NO_RUNNER_NOTE });
         return deployId;
       })

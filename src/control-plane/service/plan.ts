@@ -82,7 +82,10 @@ export function buildPlan(cluster: string, before: Snapshot, after: Snapshot, ap
   if (fallback.length > 0) {
     warnings.push(`every routed member of ${listNames(fallback)} is draining: the draining members keep the traffic (the proxy never serves zero members)`);
   }
-  const routing = after.rendered.table.warnings;
+  // A routing warning that was already true before this change and is unchanged by it is not
+  // repeated by every mutation (`cluster status` keeps showing it).
+  const known = new Set(before.rendered.table.warnings.map((w) => w.message));
+  const routing = after.rendered.table.warnings.filter((w) => !known.has(w.message));
   const noUpstream = routing.filter((w) => w.code === 'no-upstream' && !lost.includes(w.hostname ?? ''));
   if (noUpstream.length > 0) {
     const hosts = noUpstream.map((w) => w.hostname ?? '?');

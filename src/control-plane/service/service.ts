@@ -18,6 +18,7 @@ import { buildPlan, hostnamesLosingTraffic, listNames, snapshot, unrenderedSnaps
 import { bumpGenerationIfChanged, type Reconciler } from '../runtime/reconcile.js';
 import { BRIDGE_BLOCK, FIRST_BRIDGE_PORT, FIRST_LISTEN_PORT, MAX_LOCAL_CLUSTERS, proxyAddresses, type Rendered } from '../runtime/render.js';
 import { edgeConfigOf, now, parseList, type ClusterRow, type Store, type UpstreamRow } from '../store/store.js';
+import type { HealthGate } from './health-gate.js';
 
 type Out<T extends z.ZodType> = z.output<T>;
 
@@ -47,6 +48,21 @@ export class Service {
     private readonly opts: { listenBase?: number } = {},
   ) {
     this.db = store.db;
+  }
+
+  /** The health gate of routing changes (null: nothing probes the upstreams, nothing is gated). */
+  gate: HealthGate | null = null;
+
+  /** Before a gated change: probes what no proxy has a verdict on yet (see health-gate.ts). */
+  async prepareGate(ref: string): Promise<void> {
+    if (!this.gate) return;
+    const c = this.store.cluster(ref);
+    await this.gate.prepare(c, this.store.renderCluster(c));
+  }
+
+  /** The mutate() check of a change that may not take the last healthy upstream from a served hostname. */
+  private healthCheck(c: ClusterRow, o: { force: boolean; dryRun: boolean; what: string; field: string; value: string }): (before: Snapshot, after: Snapshot) => string[] {
+    return (before, after) => this.gate?.check(c, before, after, o) ?? [];
   }
 
   /** Bumps the generation when the render changed and hands the render to the reconciler (it reuses it). */
@@ -461,7 +477,7 @@ export class Service {
         v.id,
       );
       return { result: this.store.toVariant(c, this.store.variants(c.id).find((x) => x.id === v.id)!) };
-    });
+    }, this.healthCheck(c, { force: input.force, dryRun: input.dry_run, what: `changing variant ${v.name} of cluster ${c.name}`, field: 'name', value: v.name }));
   }
 
   variantRemove(ref: string, name: string, dryRun: boolean): Outcome<Mutation<s.Variant>> {
@@ -533,13 +549,18 @@ export class Service {
     });
   }
 
-  upstreamRemove(ref: string, id: number, dryRun: boolean): Outcome<Mutation<s.Upstream>> {
+  upstreamRemove(ref: string, id: number, dryRun: boolean, force = false): Outcome<Mutation<s.Upstream>> {
     const c = this.store.cluster(ref);
     const u = this.store.upstream(c, id);
-    return this.mutate(c, dryRun, () => {
-      this.store.run('DELETE FROM upstreams WHERE id = ?', u.id);
-      return { result: this.store.toUpstream(c, u) };
-    });
+    return this.mutate(
+      c,
+      dryRun,
+      () => {
+        this.store.run('DELETE FROM upstreams WHERE id = ?', u.id);
+        return { result: this.store.toUpstream(c, u) };
+      },
+      this.healthCheck(c, { force, dryRun, what: `removing upstream ${describeUpstream(u)} from cluster ${c.name}`, field: 'id', value: String(u.id) }),
+    );
   }
 
   // ---------- switch ----------
@@ -577,7 +598,8 @@ export class Service {
             },
           );
         }
-        return lost.length > 0 ? [`forced: ${listNames(lost)} ${input.dry_run ? 'would have' : 'now has'} no upstream`] : [];
+        const gated = this.gate?.check(c, before, after, { force: input.force, dryRun: input.dry_run, what: `switching cluster ${c.name} to ${target.name}`, field: 'to', value: target.name, except: lost }) ?? [];
+        return [...(lost.length > 0 ? [`forced: ${listNames(lost)} ${input.dry_run ? 'would have' : 'now has'} no upstream`] : []), ...gated];
       },
     );
     return {
@@ -644,19 +666,25 @@ export class Service {
     });
   }
 
-  private memberChange(ref: string, app: string, dryRun: boolean, set: { status?: 'active' | 'draining'; weight?: number }): Outcome<Mutation<s.Member>> {
+  private memberChange(ref: string, app: string, dryRun: boolean, set: { status?: 'active' | 'draining'; weight?: number }, gate?: { force: boolean; what: string }): Outcome<Mutation<s.Member>> {
     const c = this.store.cluster(ref);
     const { upstreams } = this.store.member(c, app);
-    return this.mutate(c, dryRun, () => {
-      for (const u of upstreams) {
-        this.store.run('UPDATE upstreams SET status = COALESCE(?, status), weight = COALESCE(?, weight) WHERE id = ?', set.status ?? null, set.weight ?? null, u.id);
-      }
-      return { result: this.store.member(c, app).member };
-    });
+    const check = gate ? this.healthCheck(c, { force: gate.force, dryRun, what: `${gate.what} app ${app} in cluster ${c.name}`, field: 'app', value: app }) : undefined;
+    return this.mutate(
+      c,
+      dryRun,
+      () => {
+        for (const u of upstreams) {
+          this.store.run('UPDATE upstreams SET status = COALESCE(?, status), weight = COALESCE(?, weight) WHERE id = ?', set.status ?? null, set.weight ?? null, u.id);
+        }
+        return { result: this.store.member(c, app).member };
+      },
+      check,
+    );
   }
 
-  memberDrain(ref: string, app: string, dryRun: boolean): Outcome<Mutation<s.Member>> {
-    return this.memberChange(ref, app, dryRun, { status: 'draining' });
+  memberDrain(ref: string, app: string, dryRun: boolean, force = false): Outcome<Mutation<s.Member>> {
+    return this.memberChange(ref, app, dryRun, { status: 'draining' }, { force, what: 'draining' });
   }
 
   memberUndrain(ref: string, app: string, dryRun: boolean): Outcome<Mutation<s.Member>> {
@@ -664,7 +692,7 @@ export class Service {
   }
 
   memberWeight(ref: string, app: string, input: Out<typeof s.memberWeightRequest>): Outcome<Mutation<s.Member>> {
-    return this.memberChange(ref, app, input.dry_run, { weight: input.weight });
+    return this.memberChange(ref, app, input.dry_run, { weight: input.weight }, { force: input.force, what: `setting the weight ${input.weight} of` });
   }
 
   memberRemove(ref: string, app: string, dryRun: boolean): Outcome<Mutation<s.Member>> {
@@ -687,7 +715,7 @@ export class Service {
 
   appCreate(input: Out<typeof s.appCreateRequest>): Outcome<s.App> {
     const id = this.tx(() => {
-      if (this.store.appByName(input.name)) throw conflict(`app ${input.name} already exists`, { field: 'name', value: input.name, hint: 'change it with PATCH /api/apps/:app (ownstack app update)' });
+      if (this.store.appByName(input.name)) throw conflict(`app ${input.name} already exists`, { field: 'name', value: input.name, hint: 'change it with PATCH /api/local/apps/:app (ownstack local app update)' });
       const t = now();
       return this.store.run(
         'INSERT INTO apps (name, addresses, deploy_cmd, health_path, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',

@@ -69,6 +69,8 @@ export async function clusterStatus(store: Store, reconciler: Reconciler, deploy
   });
 
   const warnings = rendered.table.warnings.map((w) => w.message);
+  // What the proxies serve through a health fallback now (e.g. a draining member while every active one is down).
+  for (const line of new Set(proxies.flatMap((p) => p.fallbacks.map((f) => `${f.hostname}: ${f.detail}`)))) warnings.push(line);
   if (row.edge_error) warnings.push(`the ${row.edge} edge was not updated: ${row.edge_error}`);
   // Wildcard hostnames are left to the operator (see edgeHostnames in reconcile.ts).
   const skipped = edgeHostnames(row.edge, domains.map((d) => d.hostname)).skipped;

@@ -243,6 +243,42 @@ export const MIGRATIONS: Migration[] = [
       }),
   },
   {
+    // Host maintenance (service/maintenance.ts): the hosts under maintenance and exactly the upstream
+    // addresses each drained, so `maintenance end` undoes only that, also after a restart. Deploy
+    // events gain `warning` (a rolling deploy with one member runs, and says what it risks).
+    version: 7,
+    name: 'host maintenance; deploy warnings',
+    foreignKeysOff: true,
+    sql: `
+      CREATE TABLE maintenance_hosts (
+        host       TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        forced     INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE maintenance_drained (
+        host        TEXT NOT NULL REFERENCES maintenance_hosts(host) ON DELETE CASCADE,
+        upstream_id INTEGER NOT NULL REFERENCES upstreams(id) ON DELETE CASCADE,
+        address     TEXT NOT NULL,
+        PRIMARY KEY (host, upstream_id, address)
+      );
+      CREATE INDEX maintenance_drained_upstream ON maintenance_drained(upstream_id);
+      CREATE TABLE deploy_events_new (
+        deploy_id INTEGER NOT NULL REFERENCES deploys(id) ON DELETE CASCADE,
+        seq       INTEGER NOT NULL,
+        at        TEXT NOT NULL,
+        type      TEXT NOT NULL CHECK (type IN ('state', 'step', 'log', 'warning', 'result')),
+        app       TEXT,
+        step      TEXT,
+        state     TEXT,
+        message   TEXT NOT NULL,
+        PRIMARY KEY (deploy_id, seq)
+      );
+      INSERT INTO deploy_events_new SELECT deploy_id, seq, at, type, app, step, state, message FROM deploy_events;
+      DROP TABLE deploy_events;
+      ALTER TABLE deploy_events_new RENAME TO deploy_events;
+    `,
+  },
+  {
     // cloudflare and aws_alb refuse loopback and private-use proxy addresses unless a cluster allows them.
     version: 8,
     name: 'edge may publish private addresses',

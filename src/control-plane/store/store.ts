@@ -174,7 +174,7 @@ export class Store {
     if (hit) return hit;
     throw notFound('app', ref, this.apps().map((a) => a.name), {
       field,
-      ...(this.apps().length === 0 ? { hint: 'create it first: POST /api/apps (ownstack app create)' } : {}),
+      ...(this.apps().length === 0 ? { hint: 'create it first: POST /api/local/apps (ownstack local app add)' } : {}),
     });
   }
 
@@ -212,6 +212,16 @@ export class Store {
   // ---------- rendering input ----------
   /** The cluster as the proxy renderers see it. */
   renderCluster(c: ClusterRow): RenderCluster {
+    // Addresses host maintenance drained (service/maintenance.ts), by upstream; absent when none.
+    const drained = new Map<number, string[]>();
+    for (const r of this.all<{ upstream_id: number; address: string }>(
+      'SELECT m.upstream_id, m.address FROM maintenance_drained m JOIN upstreams u ON u.id = m.upstream_id WHERE u.cluster_id = ? ORDER BY m.upstream_id, m.address',
+      c.id,
+    )) {
+      const list = drained.get(r.upstream_id) ?? [];
+      if (!list.includes(r.address)) list.push(r.address);
+      drained.set(r.upstream_id, list);
+    }
     return {
       name: c.name,
       health: { path: c.health_path, interval: c.health_interval, timeout: c.health_timeout },
@@ -228,6 +238,7 @@ export class Store {
         weight: u.weight,
         status: u.status,
         hostHeader: u.host_header,
+        ...(drained.has(u.id) ? { drainedAddresses: drained.get(u.id)! } : {}),
       })),
     };
   }

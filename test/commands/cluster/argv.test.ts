@@ -103,10 +103,11 @@ const rows: ArgvRow[] = [
   ['cluster variant add api', { reject: /missing required argument 'name'/ }],
 
   // variant update
-  ['cluster variant update api green --weight=5', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { weight: 5, dry_run: false } }],
-  ['cluster variant update api green --weight=0 --dry-run', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { weight: 0, dry_run: true } }],
-  ['cluster variant update api green --status=draining', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { status: 'draining', dry_run: false } }],
-  ['cluster variant update api green --description=', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { description: '', dry_run: false } }],
+  ['cluster variant update api green --weight=5', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { weight: 5, dry_run: false, force: false } }],
+  ['cluster variant update api green --weight=0 --force', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { weight: 0, dry_run: false, force: true } }],
+  ['cluster variant update api green --weight=0 --dry-run', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { weight: 0, dry_run: true, force: false } }],
+  ['cluster variant update api green --status=draining', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { status: 'draining', dry_run: false, force: false } }],
+  ['cluster variant update api green --description=', { method: 'PATCH', path: '/api/clusters/api/variants/green', body: { description: '', dry_run: false, force: false } }],
   ['cluster variant update api green', { reject: /nothing to update: give at least one of --weight, --status or --description/ }],
   ['cluster variant update api green --dry-run', { reject: /nothing to update/ }],
   ['cluster variant update api green --weight=1001', { reject: /invalid --weight "1001".*try --weight=1000/ }],

@@ -88,11 +88,11 @@ describe('cluster variant add', () => {
 
 describe('cluster variant update', () => {
   it('parse: only the given fields, typed', () => {
-    expect(parseUpdate({ args: ['api', 'green'], opts: { weight: '25' } })).toEqual({ cluster: 'api', name: 'green', request: { weight: 25, dry_run: false } });
+    expect(parseUpdate({ args: ['api', 'green'], opts: { weight: '25' } })).toEqual({ cluster: 'api', name: 'green', request: { weight: 25, dry_run: false, force: false } });
     expect(parseUpdate({ args: ['api', 'green'], opts: { status: 'draining', dryRun: true } })).toEqual({
       cluster: 'api',
       name: 'green',
-      request: { status: 'draining', dry_run: true },
+      request: { status: 'draining', dry_run: true, force: false },
     });
     expect(() => parseUpdate({ args: ['api', 'green'], opts: {} })).toThrow(UsageError);
   });

@@ -14,24 +14,26 @@ export function define(cmd: Command): void {
     .addArgument(completes(new Argument('<app>', 'the member app'), 'member'))
     .argument('<weight>', 'relative weight from 0 (no traffic) to 1000')
     .option('--dry-run', 'show the plan without applying it')
+    .option('--force', 'act even when it would leave a hostname that is served now with no healthy upstream (the control plane refuses with exit 5)')
     .addHelpText('after', examples('ownstack cluster member weight api my-rails-app 50', 'ownstack cluster member weight api my-rails-app 0 --dry-run'));
 }
 
 export interface MemberWeightOptions extends MemberRef {
   weight: number;
   dryRun: boolean;
+  force: boolean;
 }
 
 export function parse(raw: RawInput): MemberWeightOptions {
   const ref = parseMemberRef(raw);
   const dryRun = raw.opts.dryRun === true;
   const body = parseInput(memberWeightRequest, { weight: raw.args[2], dry_run: dryRun }, { weight: '<weight>' });
-  return { ...ref, weight: body.weight, dryRun };
+  return { ...ref, weight: body.weight, dryRun, force: raw.opts.force === true };
 }
 
 export async function run(o: MemberWeightOptions, ctx: Context): Promise<ResponseOf<'memberWeight'>> {
   const api = await ctx.api();
-  return api.call('memberWeight', { params: { cluster: o.cluster, app: o.app }, body: { weight: o.weight, dry_run: o.dryRun } });
+  return api.call('memberWeight', { params: { cluster: o.cluster, app: o.app }, body: { weight: o.weight, dry_run: o.dryRun, force: o.force } });
 }
 
 export function render(response: ResponseOf<'memberWeight'>, ctx: Context, o: MemberWeightOptions): void {

@@ -13,6 +13,7 @@ export function define(cmd: Command): void {
     .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
     .addArgument(completes(new Argument('<upstream-id>', 'the upstream id (see `ownstack cluster upstream list`)'), 'upstream'))
     .option('--dry-run', 'show the plan without applying it')
+    .option('--force', 'act even when it would leave a hostname that is served now with no healthy upstream (the control plane refuses with exit 5)')
     .option('-y, --yes', 'do not ask for confirmation (needed when not on a terminal)')
     .addHelpText('after', examples('ownstack cluster upstream remove api 32', 'ownstack cluster upstream remove api 32 --dry-run', 'ownstack cluster upstream remove api 32 --yes'));
 }
@@ -21,6 +22,7 @@ export interface UpstreamRemoveOptions {
   cluster: string;
   id: number;
   dryRun: boolean;
+  force: boolean;
   yes: boolean;
 }
 
@@ -29,6 +31,7 @@ export function parse(raw: RawInput): UpstreamRemoveOptions {
     cluster: parseInput(clusterRefSchema, raw.args[0], { '': '<cluster>' }),
     id: parseInput(idSchema, raw.args[1], { '': '<upstream-id>' }),
     dryRun: raw.opts.dryRun === true,
+    force: raw.opts.force === true,
     yes: raw.opts.yes === true,
   };
 }

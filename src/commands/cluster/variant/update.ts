@@ -17,6 +17,7 @@ export function define(cmd: Command): void {
       .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
       .addArgument(completes(new Argument('<name>', 'variant name'), 'variant')),
   )
+    .option('--force', 'act even when it would leave a hostname that is served now with no healthy upstream (the control plane refuses with exit 5)')
     .addHelpText('after', examples('ownstack cluster variant update api green --weight=10   # canary', 'ownstack cluster variant update api blue --status=draining --dry-run'));
 }
 
@@ -38,7 +39,7 @@ export function parse(raw: RawInput): VariantUpdateOptions {
   }
   return parseInput(
     variantUpdateInput,
-    { ...parsed, request: { weight: o.weight, status: o.status, description: o.description, dry_run: Boolean(o.dryRun) } },
+    { ...parsed, request: { weight: o.weight, status: o.status, description: o.description, dry_run: Boolean(o.dryRun), force: Boolean(o.force) } },
     flags,
   );
 }

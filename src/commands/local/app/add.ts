@@ -1,4 +1,4 @@
-// local app add: validate with the server's schema, then POST /api/apps.
+// local app add: validate with the server's schema, then POST /api/local/apps.
 import { Argument, type Command } from 'commander';
 import type { z } from 'zod';
 import type { Context } from '../../../context.js';
@@ -8,6 +8,7 @@ import type { App } from '../../../api/schemas.js';
 import { parseInput } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { appFlags, renderAppChange } from './view.js';
+import { localAppApi } from './control-plane.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -50,7 +51,7 @@ export function parse(raw: RawInput): AppAddOptions {
 }
 
 export async function run(o: AppAddOptions, ctx: Context): Promise<App> {
-  const api = await ctx.api();
+  const api = await localAppApi(ctx);
   return api.call('appCreate', { body: o });
 }
 

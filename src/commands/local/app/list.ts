@@ -5,6 +5,7 @@ import { type RawInput, examples } from '../../define.js';
 import type { App } from '../../../api/schemas.js';
 import { printJson } from '../../../output/json.js';
 import { printTable } from '../../../output/table.js';
+import { localAppApi } from './control-plane.js';
 
 export function define(cmd: Command): void {
   cmd
@@ -18,7 +19,7 @@ export function parse(_raw: RawInput): AppListOptions {
 }
 
 export async function run(_o: AppListOptions, ctx: Context): Promise<App[]> {
-  const api = await ctx.api();
+  const api = await localAppApi(ctx);
   return (await api.call('appList')).apps;
 }
 

@@ -6,6 +6,7 @@ import { type RawInput, completes, examples } from '../../define.js';
 import type { App } from '../../../api/schemas.js';
 import { confirmByRetyping } from '../../confirm.js';
 import { parseAppRef, renderAppChange } from './view.js';
+import { localAppApi } from './control-plane.js';
 
 export function define(cmd: Command): void {
   cmd
@@ -24,8 +25,9 @@ export function parse(raw: RawInput): AppRemoveOptions {
 }
 
 export async function run(o: AppRemoveOptions, ctx: Context): Promise<App> {
+  // Identified before the prompt: a hosted API is refused without asking anything.
+  const api = await localAppApi(ctx);
   if (!o.yes) await confirmByRetyping(ctx, { what: `remove local app ${o.app}`, expected: o.app });
-  const api = await ctx.api();
   return api.call('appRemove', { params: { app: o.app } });
 }
 

@@ -5,6 +5,7 @@ import { type RawInput, completes, examples } from '../../define.js';
 import type { App } from '../../../api/schemas.js';
 import { printJson } from '../../../output/json.js';
 import { appDetails, parseAppRef } from './view.js';
+import { localAppApi } from './control-plane.js';
 
 export function define(cmd: Command): void {
   cmd
@@ -21,7 +22,7 @@ export function parse(raw: RawInput): AppShowOptions {
 }
 
 export async function run(o: AppShowOptions, ctx: Context): Promise<App> {
-  const api = await ctx.api();
+  const api = await localAppApi(ctx);
   return api.call('appShow', { params: { app: o.app } });
 }
 

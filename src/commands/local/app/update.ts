@@ -8,6 +8,7 @@ import type { App } from '../../../api/schemas.js';
 import { parseInput } from '../../../inputs/index.js';
 import { UsageError } from '../../../errors.js';
 import { appFlags, parseAppRef, renderAppChange } from './view.js';
+import { localAppApi } from './control-plane.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -50,7 +51,7 @@ export function parse(raw: RawInput): AppUpdateOptions {
 }
 
 export async function run(o: AppUpdateOptions, ctx: Context): Promise<App> {
-  const api = await ctx.api();
+  const api = await localAppApi(ctx);
   return api.call('appUpdate', { params: { app: o.app }, body: o.body });
 }
 

@@ -29,8 +29,9 @@ const rows: ArgvRow[] = [
   ['cluster member add api', { reject: /missing required argument 'app'/ }],
 
   // drain / undrain
-  ['cluster member drain api my-rails-app', { method: 'POST', path: `${M}/my-rails-app/drain`, body: { dry_run: false } }],
-  ['cluster member drain api my-rails-app --dry-run', { method: 'POST', path: `${M}/my-rails-app/drain`, body: { dry_run: true } }],
+  ['cluster member drain api my-rails-app', { method: 'POST', path: `${M}/my-rails-app/drain`, body: { dry_run: false, force: false } }],
+  ['cluster member drain api my-rails-app --force', { method: 'POST', path: `${M}/my-rails-app/drain`, body: { dry_run: false, force: true } }],
+  ['cluster member drain api my-rails-app --dry-run', { method: 'POST', path: `${M}/my-rails-app/drain`, body: { dry_run: true, force: false } }],
   ['cluster member undrain api my-rails-app', { method: 'POST', path: `${M}/my-rails-app/undrain`, body: { dry_run: false } }],
   ['cluster member undrain 1 my-rails-app --dry-run', { method: 'POST', path: '/api/clusters/1/members/my-rails-app/undrain', body: { dry_run: true } }],
   ['cluster member drain api my_app', { reject: /invalid <app> "my_app".* — try my-app/ }],
@@ -38,9 +39,10 @@ const rows: ArgvRow[] = [
   ['cluster member drain api my-rails-app --yes', { reject: /unknown option '--yes'/ }],
 
   // weight
-  ['cluster member weight api my-rails-app 0', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 0, dry_run: false } }],
-  ['cluster member weight api my-rails-app 1000 --dry-run', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 1000, dry_run: true } }],
-  ['cluster member weight api my-rails-app 007', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 7, dry_run: false } }],
+  ['cluster member weight api my-rails-app 0', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 0, dry_run: false, force: false } }],
+  ['cluster member weight api my-rails-app 0 --force', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 0, dry_run: false, force: true } }],
+  ['cluster member weight api my-rails-app 1000 --dry-run', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 1000, dry_run: true, force: false } }],
+  ['cluster member weight api my-rails-app 007', { method: 'PUT', path: `${M}/my-rails-app/weight`, body: { weight: 7, dry_run: false, force: false } }],
   ['cluster member weight api my-rails-app 1001', { reject: /invalid <weight> "1001": a weight must be a whole number from 0 to 1000 — try 1000/ }],
   ['cluster member weight api my-rails-app -1', { reject: /invalid <weight> "-1": a weight must be a whole number from 0 to 1000 — try 0/ }],
   ['cluster member weight api my-rails-app 1.5', { reject: /invalid <weight> "1\.5": a weight must be a whole number from 0 to 1000, written in decimal digits/ }],

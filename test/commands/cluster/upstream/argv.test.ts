@@ -63,6 +63,7 @@ const rows: ArgvRow[] = [
   ['cluster upstream remove api 32 --yes', { method: 'DELETE', path: `${POST}/32`, query: {} }],
   ['cluster upstream rm api 1 -y', { method: 'DELETE', path: `${POST}/1`, query: {} }],
   ['cluster upstream remove api 32 --dry-run', { method: 'DELETE', path: `${POST}/32`, query: { dry_run: 'true' } }],
+  ['cluster upstream remove api 32 --yes --force', { method: 'DELETE', path: `${POST}/32`, query: { force: 'true' } }],
   ['cluster upstream remove api 9007199254740991 --yes', { method: 'DELETE', path: `${POST}/9007199254740991`, query: {} }],
   ['cluster upstream remove api 9007199254740992 --yes', { reject: /invalid <upstream-id> "9007199254740992": an id must be a whole number/ }],
   ['cluster upstream remove api 0 --yes', { reject: /invalid <upstream-id> "0": an id must be a whole number from 1 to \d+ — try 1/ }],
