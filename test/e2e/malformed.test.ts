@@ -106,7 +106,7 @@ const URLS = [
 const NAMES = ['1', '007', '42', 'a--b', 'x---y', 'A', 'Api', 'a-', 'a_b', 'a.b', 'a b', '', long(64), 'ä', '😀', 'a\u001bb'];
 const REFS = ['a--b', 'A', 'a-', '😀', '0', 'a b', '1'.repeat(16)];
 const WEIGHTS = ['-1', '1001', '1.5', 'abc', '0x10', '1e2', ''];
-const COUNTS = ['0', '65', '-1', 'two', '1.5', ''];
+const COUNTS = ['99', '65', '-1', 'two', '1.5', ''];
 const DURATIONS = ['5', '1.5s', '5 s', '0ms', '2h', 'soon', '1m30s', ''];
 const HEALTH_PATHS = ['/h%', '/h%zz', '/h%2', "/h'", '/h,x', 'healthz', 'http://x/h', '/h#x', '/h x', '/h\u001b[31m', '/{x}', '/a"b', '/bücher', ''];
 // (NUL cannot be passed in argv at all.)
