@@ -15,6 +15,7 @@ export const commands: readonly CommandEntry[] = [
   { names: ['local'], summary: 'The local control plane: started on demand when no profile is configured; start, stop, status, logs, apps', load: () => import('./commands/local/index.js') },
   { names: ['proxy'], summary: 'The proxy tier on a proxy host: run the agent that serves one cluster with Caddy', load: () => import('./commands/proxy/index.js') },
   { names: ['token'], summary: "Operator tokens and clusters' agent tokens of the control plane: create (shown once), list, revoke", load: () => import('./commands/token/index.js') },
+  { names: ['dashboard'], summary: 'Print a one-time login link to the web dashboard', usage: '[options]', load: () => import('./commands/dashboard.js') },
 ];
 
 /**
