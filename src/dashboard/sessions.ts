@@ -130,8 +130,16 @@ export function sessionCookie(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** The Set-Cookie value that starts (or, with maxAge 0, ends) a session. */
+/** True when the request came over TLS (the `--listen` HTTPS listener). */
+export function viaTls(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+}
+
+/**
+ * The Set-Cookie value that starts (or, with maxAge 0, ends) a session: Secure over TLS (even by a
+ * loopback name) and off loopback; only plain http on loopback goes without.
+ */
 export function sessionSetCookie(req: IncomingMessage, id: string, maxAgeS: number): string {
-  const secure = viaLoopback(req) ? '' : '; Secure';
+  const secure = viaTls(req) || !viaLoopback(req) ? '; Secure' : '';
   return `${cookieName(req)}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
 }

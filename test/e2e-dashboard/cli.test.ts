@@ -1,13 +1,16 @@
 // The dashboard's terminal side, through the built CLI: `ownstack dashboard` (the one-time link,
 // --open with and without xdg-open), `cluster status --watch` piped and in a pty (the status event
-// stream, Ctrl-C exits 0), and the dashboard served by `local start --foreground` (the in-process
-// server bundle, a separate load path from the background control plane).
+// stream, Ctrl-C exits 0), the dashboard served by `local start --foreground` (the in-process
+// server bundle, a separate load path from the background control plane), and sign-in over the
+// `local start --listen` HTTPS listener (a Secure cookie there, even by a loopback address).
 import { spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { assertBuilt, cleanEnv, cleanupHome, e2eHome, ok, okJson, ownstack, ownstackCommand, ROOT, serverInfo, startUpstreams, waitGone, type Upstream } from '../helpers/e2e.js';
 
@@ -165,6 +168,48 @@ describe('local start --foreground serves the dashboard too', { timeout: 60_000 
       expect(await waitGone(child.pid!)).toBe(true);
     } finally {
       await cleanupHome(fg);
+    }
+  });
+});
+
+/** A GET over TLS that trusts the self-signed certificate (like `curl -k`), with optional headers. */
+function httpsGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; setCookie: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false, headers, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: res.headers['set-cookie'] ?? [], body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the --listen HTTPS listener serves the dashboard', { timeout: 90_000 }, () => {
+  it('signs in with a Secure cookie there, also by a loopback address, and the session works over TLS', async () => {
+    const tls = e2eHome('dashboard-cli');
+    try {
+      const port = await freePort();
+      await ok(tls, ['local', 'start', `--listen=127.0.0.1:${port}`, '--tls-self-signed']);
+      // The link names the loopback http URL; its code works on either listener (one server).
+      const link = await okJson<{ url: string }>(tls, ['dashboard']);
+      const code = new URL(link.url).search;
+      const login = await httpsGet(`https://127.0.0.1:${port}/login${code}`);
+      expect(login.status).toBe(200);
+      expect(login.setCookie).toHaveLength(1);
+      expect(login.setCookie[0]).toMatch(new RegExp(`^ownstack_session_${port}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$`));
+      const cookie = login.setCookie[0]!.split(';')[0]!;
+      const page = await httpsGet(`https://127.0.0.1:${port}/maintenance`, { cookie });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<h1>Clusters</h1>');
+      // By another name the cookie is the __Host- one (Secure, this host only).
+      const other = await httpsGet(`https://127.0.0.1:${port}/login${new URL((await okJson<{ url: string }>(tls, ['dashboard'])).url).search}`, { host: `cp.example.com:${port}` });
+      expect(other.setCookie[0]).toMatch(/^__Host-ownstack_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+    } finally {
+      await cleanupHome(tls);
     }
   });
 });

@@ -53,6 +53,13 @@ describe('login codes and sessions', () => {
     expect(sessionSetCookie(req({ host: '[::1]:4000' }), 'abc', 60)).not.toContain('Secure');
     expect(sessionSetCookie(req({ host: 'cp.example.com' }), 'abc', 60)).toBe('__Host-ownstack_session=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure');
   });
+
+  it('over TLS (the --listen listener) the cookie is Secure, also by a loopback address', () => {
+    const tls = (host: string) => ({ headers: { host }, method: 'GET', socket: { encrypted: true } }) as unknown as IncomingMessage;
+    expect(sessionSetCookie(tls('127.0.0.1:8443'), 'abc', 60)).toBe('ownstack_session_8443=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure');
+    expect(sessionSetCookie(tls('localhost:8443'), '', 0)).toBe('ownstack_session_8443=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure');
+    expect(sessionSetCookie(tls('10.0.0.5:8443'), 'abc', 60)).toBe('__Host-ownstack_session=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure');
+  });
 });
 
 describe('pages', () => {
