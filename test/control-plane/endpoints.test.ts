@@ -187,6 +187,16 @@ describe('every endpoint, happy path', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     seen.add('deployEvents');
+    const link = (await call('dashboardLink', '/api/dashboard/links', {})) as { path: string };
+    expect(link.path).toMatch(/^\/login\?code=[A-Za-z0-9_-]{43}$/);
+    const live = new AbortController();
+    const statusStream = await fetch(`${s.cp.url}/api/clusters/shop/status/events`, { headers: { authorization: `Bearer ${s.cp.token}` }, signal: live.signal });
+    expect(statusStream.status).toBe(200);
+    expect(statusStream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const first = new TextDecoder().decode((await statusStream.body!.getReader().read()).value);
+    expect(first).toMatch(/^id: 1\nevent: status\ndata: \{"cluster":\{/);
+    live.abort();
+    seen.add('clusterEvents');
     const text = res.text();
     const aborted = await call('deployAbort', `/api/clusters/shop/deploys/${d.id}/abort`, {});
     expect(aborted).toMatchObject({ state: 'aborted', members: [{ step: 'skipped' }] });
@@ -228,6 +238,19 @@ describe('every endpoint, happy path', () => {
     };
     expect(await call('agentReport', '/api/clusters/shop/agent/report', report)).toEqual({ generation: cfg.generation + 1 });
     await s.api('DELETE', '/api/clusters/shop/variants/agent-probe');
+  });
+
+  test('tokens: an operator token and an agent token (secret shown once), listed, revoked', async () => {
+    const op = await call('tokenCreate', '/api/tokens', { name: 'ci' });
+    expect(op).toMatchObject({ kind: 'operator', name: 'ci', cluster: null, revoked_at: null });
+    expect(op.token).toMatch(/\S{20,}/);
+    const agent = await call('tokenCreate', '/api/tokens', { name: 'edge-1', cluster: 'shop' });
+    expect(agent).toMatchObject({ kind: 'agent', name: 'edge-1', cluster: 'shop' });
+    const list = await call('tokenList', '/api/tokens');
+    expect(list.tokens.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['ci', 'edge-1']));
+    expect(JSON.stringify(list)).not.toContain(op.token);
+    expect((await call('tokenRevoke', `/api/tokens/${op.id}`)).revoked_at).not.toBeNull();
+    await call('tokenRevoke', `/api/tokens/${agent.id}`);
   });
 
   test('destroy (last): removes the rows and the cluster folder', async () => {

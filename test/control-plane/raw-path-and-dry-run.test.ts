@@ -107,6 +107,7 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   memberRemove: ['DELETE', '/api/clusters/c1/members/rails'],
   deployStart: ['POST', '/api/clusters/c2/deploys', {}],
   deployAbort: ['POST', '/api/clusters/c1/deploys/1/abort', {}],
+  dashboardLink: ['POST', '/api/dashboard/links', {}],
   appCreate: ['POST', '/api/apps', { name: 'new-app', addresses: [] }],
   appUpdate: ['PATCH', '/api/apps/worker', { addresses: ['127.0.0.1:5002'] }],
   appRemove: ['DELETE', '/api/apps/worker'],
