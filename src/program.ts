@@ -16,6 +16,7 @@ export const commands: readonly CommandEntry[] = [
   { names: ['proxy'], summary: 'The proxy tier on a proxy host: run the agent that serves one cluster with Caddy', load: () => import('./commands/proxy/index.js') },
   { names: ['maintenance'], summary: 'Host maintenance: drain every upstream address on a host in every cluster, run the upgrade, undrain exactly that', load: () => import('./commands/maintenance/index.js') },
   { names: ['token'], summary: "Operator tokens and clusters' agent tokens of the control plane: create (shown once), list, revoke", load: () => import('./commands/token/index.js') },
+  { names: ['dashboard'], summary: 'Print a one-time login link to the web dashboard', usage: '[options]', load: () => import('./commands/dashboard.js') },
 ];
 
 /**

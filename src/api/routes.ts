@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import * as s from './schemas.js';
 import * as agent from './agent.js';
+import { dashboardLink } from './dashboard.js';
 import * as tokens from './tokens.js';
 import * as maintenance from './maintenance.js';
 
@@ -51,6 +52,7 @@ export const routes = {
   clusterUpdate: route({ method: 'PATCH', path: '/api/clusters/:cluster', summary: 'Change health settings, proxy count or edge credentials (what can change safely)', ...preview, body: s.clusterUpdateRequest, response: s.mutation(s.cluster, 'Cluster'), status: 200 }),
   clusterDestroy: route({ method: 'DELETE', path: '/api/clusters/:cluster', summary: 'Destroy a cluster (its proxy app stays unless with_proxy; dry_run names what would go)', query: { with_proxy: 'true to also remove the proxy app', ...dryRunQuery }, dryRun: true, response: s.cluster, status: 200 }),
   clusterStatus: route({ method: 'GET', path: '/api/clusters/:cluster/status', summary: 'Topology and live state', response: s.clusterStatus, status: 200 }),
+  clusterEvents: route({ method: 'GET', path: '/api/clusters/:cluster/status/events', summary: 'Server-sent events: the status (event `status`) now and after every change', response: s.clusterStatus, status: 200, stream: true }),
   clusterExport: route({ method: 'GET', path: '/api/clusters/:cluster/export', summary: "The cluster's desired state as a document (what apply takes): no ids, no secrets", response: s.clusterExport, status: 200 }),
   clusterApply: route({
     method: 'POST',
@@ -126,6 +128,8 @@ export const routes = {
     status: 201,
   }),
   tokenRevoke: route({ method: 'DELETE', path: '/api/tokens/:id', summary: 'Revoke a token: it is refused from the next request on', response: tokens.token, status: 200 }),
+
+  dashboardLink: route({ method: 'POST', path: '/api/dashboard/links', summary: 'A one-time login link for the web dashboard (valid once, for 5 minutes)', body: z.object({}).optional(), response: dashboardLink, status: 201 }),
 
   appList: route({ method: 'GET', path: '/api/local/apps', summary: 'List local apps', response: s.appList, status: 200 }),
   appCreate: route({ method: 'POST', path: '/api/local/apps', summary: 'Create a local app', body: s.appCreateRequest, response: s.app, status: 201 }),

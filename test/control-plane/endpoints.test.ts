@@ -198,6 +198,16 @@ describe('every endpoint, happy path', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     seen.add('deployEvents');
+    const link = (await call('dashboardLink', '/api/dashboard/links', {})) as { path: string };
+    expect(link.path).toMatch(/^\/login\?code=[A-Za-z0-9_-]{43}$/);
+    const live = new AbortController();
+    const statusStream = await fetch(`${s.cp.url}/api/clusters/shop/status/events`, { headers: { authorization: `Bearer ${s.cp.token}` }, signal: live.signal });
+    expect(statusStream.status).toBe(200);
+    expect(statusStream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const first = new TextDecoder().decode((await statusStream.body!.getReader().read()).value);
+    expect(first).toMatch(/^id: 1\nevent: status\ndata: \{"cluster":\{/);
+    live.abort();
+    seen.add('clusterEvents');
     const text = res.text();
     const aborted = await call('deployAbort', `/api/clusters/shop/deploys/${d.id}/abort`, {});
     expect(aborted).toMatchObject({ state: 'aborted', members: [{ step: 'skipped' }] });

@@ -114,6 +114,7 @@ const mutations: Record<string, [method: string, path: string, body?: Record<str
   appCreate: ['POST', '/api/local/apps', { name: 'new-app', addresses: [] }],
   appUpdate: ['PATCH', '/api/local/apps/worker', { addresses: ['127.0.0.1:5002'] }],
   appRemove: ['DELETE', '/api/local/apps/worker'],
+  dashboardLink: ['POST', '/api/dashboard/links', {}],
   tokenCreate: ['POST', '/api/tokens', { name: 'ci' }],
   tokenRevoke: ['DELETE', '/api/tokens/1'],
   agentReport: [

@@ -41,7 +41,7 @@ export function assertBuilt(): void {
 // base+1000+k, bridges base+1920+1000k (k = cluster slot). Bases 60 apart below the ephemeral range.
 // A file run through OWNSTACK_E2E_BINARY (label `binary-<name>`) runs beside the same file run
 // through bin/ownstack, so it has ports of its own.
-const PORT_BASES: Record<string, number> = { smoke: 10000, walkthrough: 10060, concurrency: 10120, restart: 10180, crash: 10240, local: 10300, 'binary-smoke': 10420, malformed: 10480, prompt: 10540, 'binary-prompt': 10600, transport: 10660, 'binary-transport': 10720, errors: 10780, apply: 10840, 'apply-copy': 10900 };
+const PORT_BASES: Record<string, number> = { smoke: 10000, walkthrough: 10060, concurrency: 10120, restart: 10180, crash: 10240, local: 10300, 'binary-smoke': 10420, malformed: 10480, prompt: 10540, 'binary-prompt': 10600, transport: 10660, 'binary-transport': 10720, errors: 10780, apply: 10840, 'apply-copy': 10900, dashboard: 10960, 'dashboard-cli': 11020 };
 const portBaseOf = new Map<string, number>();
 
 /** A fresh OWNSTACK_HOME for one test file (label: the file's name, which picks its proxy ports). */

@@ -5,7 +5,7 @@ import { examples, type CommandEntry } from '../define.js';
 export const commands: readonly CommandEntry[] = [
   { names: ['list', 'ls'], summary: 'List clusters', load: () => import('./list.js') },
   { names: ['show'], summary: 'Show a cluster: edge, proxies, health settings, domains, variants, upstreams and members', usage: '<name>', load: () => import('./show.js') },
-  { names: ['status'], summary: 'Draw the live topology: proxies, hostnames, variants, upstreams with their share and health, edge records', usage: '<name>', load: () => import('./status.js') },
+  { names: ['status'], summary: 'Draw the live topology: proxies, hostnames, variants, upstreams with their share and health, edge records', usage: '[options] <name>', load: () => import('./status.js') },
   { names: ['create'], summary: 'Create a cluster: its edge, its proxy replicas and health-check settings', usage: '[options] <name>', load: () => import('./create.js') },
   { names: ['destroy'], summary: 'Destroy a cluster (its proxy app stays unless --with-proxy); asks you to retype the name', usage: '[options] <name>', load: () => import('./destroy.js') },
   { names: ['update'], summary: 'Change what create set that can change safely: health checks, proxy count, edge credentials', usage: '[options] <cluster>', load: () => import('./update.js') },

@@ -13,7 +13,8 @@ import type { ClusterRow } from '../store/store.js';
 import { queryBool } from './request-target.js';
 import { sendJson } from './respond.js';
 import type { HttpDeps } from './router.js';
-import { streamEvents, type EventResponse } from './sse.js';
+import type { Dashboard } from '../../dashboard/server.js';
+import { streamClusterStatus, streamEvents, type EventResponse } from './sse.js';
 
 /** Longest long-poll of an agent (below the client's 30 s headers timeout). */
 export const MAX_AGENT_WAIT_S = 25;
@@ -44,7 +45,7 @@ export interface Handler {
 }
 
 /** The handler of every route. */
-export function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
+export function buildHandlers(deps: HttpDeps, dashboard: Dashboard): Record<RouteName, Handler> {
   const { service: svc, deploys } = deps;
   const tokenService = () => {
     if (!deps.tokens) throw new HttpError(501, { code: 'unavailable', message: 'this control plane keeps no tokens' });
@@ -118,6 +119,8 @@ export function buildHandlers(deps: HttpDeps): Record<RouteName, Handler> {
     deployShow: { run: (ctx) => deploys.show(ctx.params.cluster!, ctx.params.id!) },
     deployEvents: { stream: (ctx, _req, res) => streamEvents(deploys, ctx.params.cluster!, ctx.params.id!, ctx.query, res as EventResponse) },
     deployAbort: { run: (ctx) => deploys.abort(ctx.params.cluster!, ctx.params.id!) },
+    clusterEvents: { stream: (ctx, _req, res) => streamClusterStatus(svc, deploys, deps.fleet, ctx.params.cluster!, res as EventResponse) },
+    dashboardLink: { read: async () => dashboard.link() },
 
     agentConfig: { stream: (ctx, _req, res) => serveAgentConfig(deps, ctx, res) },
     agentReport: { stream: (ctx, _req, res) => receiveAgentReport(deps, ctx, res) },

@@ -16,6 +16,8 @@ import type { Service } from '../service/service.js';
 import type { IdempotencyStore } from '../store/idempotency.js';
 import { didYouMean } from '../suggest.js';
 import { parseJsonBody, readBody, validateBody } from './body.js';
+import { createDashboard } from '../../dashboard/server.js';
+import { sessionCookie } from '../../dashboard/sessions.js';
 import { buildHandlers, type Caller, type Ctx } from './handlers.js';
 import { parseIdempotencyKey, requestHash } from './idempotency.js';
 import { checkPathParam, parseRequestTarget, queryBool } from './request-target.js';
@@ -91,7 +93,14 @@ export const MAX_JSON_DEPTH = 16;
 /** The request listener of the control plane, plus a close() that ends open event streams. */
 export function createRequestHandler(deps: HttpDeps): { listener: (req: IncomingMessage, res: ServerResponse) => void; close(): void } {
   const compiled = compile();
-  const handlers = buildHandlers(deps);
+  const { service: svc, deploys } = deps;
+  const dashboard = createDashboard({
+    clusters: () => svc.clusterList().body.clusters,
+    status: (ref) => svc.clusterStatus(ref, deploys.log),
+    members: (ref) => svc.memberList(ref).body.members,
+    deploy: (ref, id) => deploys.show(ref, String(id)).body,
+  });
+  const handlers = buildHandlers(deps, dashboard);
   const streams = new Set<(shutdown?: boolean) => void>();
   const tokenDigest = sha256(deps.token);
   const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
@@ -102,6 +111,12 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
   /** Who the bearer token is: the operator (the control plane's token) or a cluster's agents. */
   const authorised = (req: IncomingMessage, route?: Route): Caller => {
     const header = req.headers.authorization;
+    if ((header === undefined || header === '') && sessionCookie(req) !== undefined && !route?.agent) {
+      // The dashboard's pages call the API with their session cookie (and a CSRF token to change anything).
+      const refused = dashboard.sessions.check(req);
+      if (refused === null) return { kind: 'operator' };
+      throw new HttpError(refused.status, { code: refused.status === 401 ? 'unauthorized' : 'forbidden', message: refused.message, rule: refused.rule, hint: 'run `ownstack dashboard` for a new sign-in link' });
+    }
     if (header === undefined || header === '') {
       throw new HttpError(401, {
         code: 'unauthorized',
@@ -142,6 +157,11 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     checkHost(req, deps.allowedHost);
     const target = parseRequestTarget(req.url ?? '/');
     const { path } = target;
+    // Everything outside /api/ is the web dashboard.
+    if (path !== '/api' && !path.startsWith('/api/')) {
+      served.line = `dashboard ${JSON.stringify(shortText(path, 300))}`;
+      return dashboard.handle(req, res, path, target.query);
+    }
     const rawSegments = path === '/' ? [] : path.slice(1).split('/');
     const onPath = compiled.map((r) => ({ r, params: matchRoute(r, rawSegments, target.segments) })).filter((m) => m.params !== null);
     const match = onPath.find((m) => m.r.route.method === method) ?? (method === 'HEAD' ? onPath.find((m) => m.r.route.method === 'GET') : undefined);
