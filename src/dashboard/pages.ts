@@ -5,6 +5,7 @@ import type { Cluster, ClusterStatus, Deploy, Member } from '../api/schemas.js';
 import { MAX_WEIGHT } from '../inputs/numbers.js';
 import { urlHostPort } from '../inputs/upstream-url.js';
 import { html, type Html } from './html.js';
+import type { MaintenanceHost } from '../api/maintenance.js';
 
 /** The URLs of the page's two assets (content-hashed, cached for good). */
 export interface AssetUrls {
@@ -113,8 +114,15 @@ export function hostsOf(statuses: readonly ClusterStatus[]): HostRow[] {
 
 const clusterHref = (name: string) => `/clusters/${encodeURIComponent(name)}`;
 
+/** A host's maintenance state (`ownstack maintenance start|end <host>`). */
+export function maintenanceCell(m: MaintenanceHost | undefined): Html {
+  if (!m) return html`<span class="muted">in service</span>`;
+  return html`<span class="badge warn">under maintenance</span> since ${when(m.started_at)}, ${m.drained.length} address${m.drained.length === 1 ? '' : 'es'} drained`;
+}
+
 /** /maintenance: the Clusters table and the Hosts table. */
-export function clustersBody(statuses: readonly ClusterStatus[]): Html {
+export function clustersBody(statuses: readonly ClusterStatus[], maintenance: readonly MaintenanceHost[] = []): Html {
+  const underMaintenance = new Map(maintenance.map((m) => [m.host, m]));
   const rows = statuses.map((s) => {
     const c = s.cluster;
     const ph = proxyHealth(s);
@@ -143,10 +151,10 @@ export function clustersBody(statuses: readonly ClusterStatus[]): Html {
 <div class="scroll" tabindex="0" role="region" aria-labelledby="hosts-caption">
 <table>
 <caption id="hosts-caption">Hosts (${hosts.length})</caption>
-<thead><tr><th scope="col">Host</th><th scope="col">Addresses</th><th scope="col">Cluster</th></tr></thead>
+<thead><tr><th scope="col">Host</th><th scope="col">Addresses</th><th scope="col">Cluster</th><th scope="col">Maintenance</th></tr></thead>
 <tbody>${hosts.length > 0
-    ? hosts.map((h) => html`<tr><th scope="row">${h.host}</th><td>${h.addresses.join(', ')}</td><td>${h.clusters.map((c, i) => html`${i > 0 ? ', ' : ''}<a href="${clusterHref(c)}">${c}</a>`)}</td></tr>`)
-    : html`<tr><td colspan="3" class="muted">No upstreams yet.</td></tr>`}</tbody>
+    ? hosts.map((h) => html`<tr><th scope="row">${h.host}</th><td>${h.addresses.join(', ')}</td><td>${h.clusters.map((c, i) => html`${i > 0 ? ', ' : ''}<a href="${clusterHref(c)}">${c}</a>`)}</td><td>${maintenanceCell(underMaintenance.get(h.host))}</td></tr>`)
+    : html`<tr><td colspan="4" class="muted">No upstreams yet.</td></tr>`}</tbody>
 </table>
 </div>`;
 }

@@ -12,6 +12,7 @@ import { STYLESHEET } from './assets/style.js';
 import { html, type Html } from './html.js';
 import { clusterBody, clustersBody, liveBody, messagePage, newClusterBody, page, type AssetUrls } from './pages.js';
 import { DashboardSessions, SESSION_TTL_MS, sessionCookie, sessionSetCookie } from './sessions.js';
+import type { MaintenanceHost } from '../api/maintenance.js';
 
 /** What the pages read, answered by the service's own operations. */
 export interface DashboardDeps {
@@ -20,6 +21,8 @@ export interface DashboardDeps {
   members: (ref: string) => Member[];
   /** The cluster's deploy job in progress (or the last one while the status names it). */
   deploy: (ref: string, id: number) => Deploy | null;
+  /** The hosts under maintenance (none when absent). */
+  maintenance?: () => MaintenanceHost[];
   sessions?: DashboardSessions;
 }
 
@@ -155,7 +158,7 @@ export function createDashboard(deps: DashboardDeps) {
     }
     if (path === '/maintenance') {
       const statuses = await Promise.all(deps.clusters().map((c) => deps.status(String(c.id))));
-      return sendHtml(req, res, 200, shell('Clusters', clustersBody(statuses), 'clusters'));
+      return sendHtml(req, res, 200, shell('Clusters', clustersBody(statuses, deps.maintenance?.() ?? []), 'clusters'));
     }
     if (path === '/maintenance/new') return sendHtml(req, res, 200, shell('New cluster', newClusterBody(), 'new'));
     const m = /^\/clusters\/([^/]+)(\/live)?$/.exec(path);

@@ -166,6 +166,7 @@ describe('the web dashboard in chromium', { timeout: 120_000 }, () => {
     expect(hosts[0]).toContain(ups[0]!.addr);
     expect(hosts[0]).toContain(ups[2]!.addr);
     expect(hosts[0]).toContain('api');
+    expect(hosts[0]).toContain('in service');
     expect(await unnamedControls(page)).toEqual([]);
     await shoot('clusters');
   });

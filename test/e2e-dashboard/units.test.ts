@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../src/api/schemas.js';
 import { html } from '../../src/dashboard/html.js';
-import { hostsOf } from '../../src/dashboard/pages.js';
+import { clustersBody, hostsOf } from '../../src/dashboard/pages.js';
 import { DashboardSessions, LOGIN_CODE_TTL_MS, MAX_CODES, SESSION_TTL_MS, cookieName, sessionCookie, sessionSetCookie } from '../../src/dashboard/sessions.js';
 import { statusFingerprint } from '../../src/dashboard/status-events.js';
 
@@ -84,6 +84,22 @@ describe('pages', () => {
       { host: 'app.internal', addresses: ['app.internal:8443'], clusters: ['api'] },
       { host: 'fd00::1', addresses: ['[fd00::1]:80'], clusters: ['web'] },
     ]);
+  });
+
+  it("the Hosts table's Maintenance column: a host under maintenance, since when, how many addresses drained; the others in service", () => {
+    const status = {
+      cluster: { name: 'api', hostnames: ['a.example.com'], edge: 'none', member_count: 2, updated_at: null, variants: [] },
+      proxies: [],
+      hostnames: [{ hostname: 'a.example.com', variants: [{ upstreams: [{ kind: 'app', addresses: [{ address: '127.0.0.5:3000', health: 'healthy' }, { address: '127.0.0.6:3000', health: 'healthy' }] }] }] }],
+    } as unknown as ClusterStatus;
+    const text = String(
+      clustersBody([status], [{ host: '127.0.0.5', started_at: '2026-12-07T06:00:00.000Z', forced: false, drained: [{ cluster: 'api', upstream_id: 1, address: '127.0.0.5:3000' }], in_flight: 0 } as never]),
+    );
+    expect(text).toContain('<th scope="col">Maintenance</th>');
+    const row5 = text.slice(text.indexOf('<th scope="row">127.0.0.5</th>'));
+    expect(row5.slice(0, row5.indexOf('</tr>'))).toMatch(/under maintenance<\/span> since <time datetime="2026-12-07T06:00:00.000Z">.*1 address drained/);
+    const row6 = text.slice(text.indexOf('<th scope="row">127.0.0.6</th>'));
+    expect(row6.slice(0, row6.indexOf('</tr>'))).toContain('in service');
   });
 });
 

@@ -8,7 +8,7 @@ import { routes, type Route, type RouteName } from '../../api/routes.js';
 import type { ErrorBody } from '../../api/schemas.js';
 import { HttpError, invalid } from '../http-error.js';
 import type { ProxyFleet } from '../runtime/fleet.js';
-import type { Maintenance } from '../service/maintenance.js';
+import { Maintenance } from '../service/maintenance.js';
 import type { AgentTokens } from '../store/agent-tokens.js';
 import type { TokenService } from '../service/tokens.js';
 import type { DeployService } from '../service/deploys.js';
@@ -94,11 +94,13 @@ export const MAX_JSON_DEPTH = 16;
 export function createRequestHandler(deps: HttpDeps): { listener: (req: IncomingMessage, res: ServerResponse) => void; close(): void } {
   const compiled = compile();
   const { service: svc, deploys } = deps;
+  const maintenance = deps.maintenance ?? new Maintenance(svc, deps.fleet ?? null);
   const dashboard = createDashboard({
     clusters: () => svc.clusterList().body.clusters,
     status: (ref) => svc.clusterStatus(ref, deploys.log),
     members: (ref) => svc.memberList(ref).body.members,
     deploy: (ref, id) => deploys.show(ref, String(id)).body,
+    maintenance: () => maintenance.list().body.hosts,
   });
   const handlers = buildHandlers(deps, dashboard);
   const streams = new Set<(shutdown?: boolean) => void>();
