@@ -26,7 +26,7 @@ const ARN_INSTANCE = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:target
 const KEY_ID = 'AKIAOWNSTACKAGENTS01';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYOWNSTACKAGT';
 /** The local replicas' ports (OWNSTACK_PROXY_PORT_BASE) and the agents' listen port. */
-const PORT = 28400;
+const PORT = 36500;
 const AGENT_PORT = 28480;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const EDGE_INTERVAL_MS = 10_000;

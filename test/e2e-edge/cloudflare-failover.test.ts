@@ -13,7 +13,7 @@ const ZONE_ID = randomBytes(16).toString('hex');
 const ZONE = 'example.com';
 const TOKEN = `cfTok_${randomBytes(20).toString('hex')}`;
 const HOSTS = [`www.${ZONE}`, `api.${ZONE}`];
-const PORT = 26000;
+const PORT = 47000;
 const Z = `/zones/${ZONE_ID}`;
 const list = (name: string) => `GET ${Z}/dns_records?type=A&name=${name}&per_page=100&page=1`;
 const caddy = caddyInstalled();

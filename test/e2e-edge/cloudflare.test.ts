@@ -46,7 +46,7 @@ describe('edge cloudflare (built CLI, local control plane, fake Cloudflare API o
       // The test-only override: edge_config.cloudflare_base_url may name a stand-in on loopback.
       OWNSTACK_TEST_ANY_EDGE_ENDPOINT: '1',
       OWNSTACK_PROXY_RUNTIME: 'none',
-      OWNSTACK_PROXY_PORT_BASE: '25000',
+      OWNSTACK_PROXY_PORT_BASE: '50500',
       // The proxy → edge loop stays out of the way: this file counts every request.
       OWNSTACK_EDGE_INTERVAL: '1h',
     });

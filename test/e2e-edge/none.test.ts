@@ -24,7 +24,7 @@ describe('edge none (built CLI, local control plane)', () => {
       OWNSTACK_CLOUDFLARE_API_URL: cf.baseUrl,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: alb.endpoint,
       OWNSTACK_PROXY_RUNTIME: 'none',
-      OWNSTACK_PROXY_PORT_BASE: '25300',
+      OWNSTACK_PROXY_PORT_BASE: '61000',
       OWNSTACK_EDGE_INTERVAL: '200ms',
     });
     await must(s, ['local', 'start']);

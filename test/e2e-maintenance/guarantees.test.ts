@@ -22,7 +22,7 @@ import { caddyInstalled, get, waitFor } from '../proxy-runtime/helpers.js';
 import { E2E_BIN, json, must, run } from '../e2e-proxy/cli.js';
 import { describeFailures, startLoad, type LoadResult } from '../e2e-proxy/load.js';
 
-const PORT = 26_000;
+const PORT = 40_000;
 const PROXY = '127.0.0.2';
 const ENV = { OWNSTACK_PROXY_PORT_BASE: String(PORT), OWNSTACK_EDGE_INTERVAL: '60s' };
 const HEALTH = { interval: 1_000, timeout: 500 };

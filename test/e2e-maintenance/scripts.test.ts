@@ -10,7 +10,7 @@ import { cleanEnv, cleanupHome, e2eHome, ROOT } from '../helpers/e2e.js';
 import { E2E_BIN, must, run } from '../e2e-proxy/cli.js';
 
 const built = existsSync(E2E_BIN.replace(/bin\/ownstack$/, 'dist/main.js'));
-const ENV = { OWNSTACK_PROXY_PORT_BASE: '27200' };
+const ENV = { OWNSTACK_PROXY_PORT_BASE: '54000' };
 
 /** A stand-in control plane that records every request and answers GET /api/health with `health`. */
 async function fakeControlPlane(health: unknown | null): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
@@ -109,7 +109,7 @@ describe.skipIf(!built)('scripts written for OwnStack keep working (bin/ownstack
 
   it("the README's walkthrough runs as written: every line exits 0 (scripts/walkthrough.mjs)", async () => {
     const r = await execa(process.execPath, [join(ROOT, 'scripts', 'walkthrough.mjs')], {
-      env: cleanEnv(home, { OWNSTACK_PROXY_PORT_BASE: '27400' }),
+      env: cleanEnv(home, { OWNSTACK_PROXY_PORT_BASE: '57500' }),
       extendEnv: false,
       reject: false,
       all: true,

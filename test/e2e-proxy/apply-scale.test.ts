@@ -16,7 +16,7 @@ import { assertBuilt, cleanupHome, e2eHome } from '../helpers/e2e.js';
 import { caddyInstalled, get, startVariantServers, waitFor, type VariantServer } from '../proxy-runtime/helpers.js';
 import { json, must } from './cli.js';
 
-const PORT = 26_000;
+const PORT = 43_500;
 const ENV = { OWNSTACK_PROXY_PORT_BASE: String(PORT) };
 const PROXIES = ['127.0.0.2', '127.0.0.3'];
 const SIZES = [10, 100, 1000];
