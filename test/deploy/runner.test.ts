@@ -231,17 +231,17 @@ describe('rolling', () => {
 });
 
 describe('refusals before a job exists', () => {
-  test('rolling with fewer than two active members: 409 with the explanation; --force runs it', async () => {
+  test('rolling with one active member: it runs, with a warning event saying requests may fail; --force is still accepted', async () => {
     const h = await setup({ members: ['a'] });
-    const r = await h.s.api('POST', '/api/clusters/api/deploys', { strategy: 'rolling' });
-    expect(r.status).toBe(409);
-    expect(r.body.error.message).toMatch(/needs at least two active members, and it has 1 \(a\).*zero downtime is impossible/);
-    expect(r.body.error.hint).toMatch(/--force/);
-    expect((await h.s.api('GET', '/api/clusters/api/deploys')).body.deploys).toEqual([]);
-    const d = await startDeploy(h, { strategy: 'rolling', force: true });
-    await events(h, d.id);
+    const d = await startDeploy(h, { strategy: 'rolling' });
+    const evs = await events(h, d.id);
     expect((await show(h, d.id)).state).toBe('succeeded');
+    const warning = evs.find((e) => e.type === 'warning');
+    expect(warning?.message).toMatch(/one active member \(a\): requests may fail while it restarts/);
     expect(await memberStatus(h)).toEqual({ a: 'active' });
+    const forced = await startDeploy(h, { strategy: 'rolling', force: true });
+    await events(h, forced.id);
+    expect((await show(h, forced.id)).state).toBe('succeeded');
   });
 
   test('a member without a deploy command: 409 naming it, nothing created', async () => {

@@ -56,7 +56,7 @@ describe('an https control plane', { timeout: 120_000 }, () => {
     const list = await ownstack(home, ['local', 'app', 'list', '--json'], { env: https() });
     expect(list.exitCode, list.stderr).toBe(0);
     expect(names(list)).toEqual(['tls-app', 'web']);
-    expect(front.requests.slice(seen).map((r) => `${r.method} ${r.path} ${r.authorization === `Bearer ${token}`}`)).toEqual(['POST /api/local/apps true', 'GET /api/local/apps true']);
+    expect(front.requests.slice(seen).map((r) => `${r.method} ${r.path} ${r.authorization === `Bearer ${token}`}`)).toEqual(['GET /api/health false', 'POST /api/local/apps true', 'GET /api/health false', 'GET /api/local/apps true']);
   });
 
   it('refuses a certificate nobody trusts: exit 1 naming the TLS error, nothing served', async () => {
@@ -85,7 +85,8 @@ describe('proxy variables', { timeout: 120_000 }, () => {
     const r = await ownstack(home, ['local', 'app', 'list', '--json'], { env: { ...direct, OWNSTACK_API_URL: plain, OWNSTACK_API_TOKEN: token, http_proxy: proxy.url } });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(names(r)).toContain('web');
-    expect(proxy.tunnels.slice(from)).toEqual([new URL(plain).host]);
+    // local app commands first ask GET /api/health who answers: every tunnel goes to the control plane.
+    expect(new Set(proxy.tunnels.slice(from))).toEqual(new Set([new URL(plain).host]));
     expect(proxy.refused).toEqual([]);
   });
 
@@ -96,8 +97,9 @@ describe('proxy variables', { timeout: 120_000 }, () => {
     const r = await ownstack(home, ['local', 'app', 'show', 'web', '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'web' });
-    expect(proxy.tunnels.slice(from)).toEqual([`localhost:${front.port}`]);
-    expect(front.requests.length).toBe(seen + 1);
+    expect(new Set(proxy.tunnels.slice(from))).toEqual(new Set([`localhost:${front.port}`]));
+    // GET /api/health (who answers), then the app.
+    expect(front.requests.slice(seen).map((q) => `${q.method} ${q.path}`)).toEqual(['GET /api/health', 'GET /api/local/apps/web']);
   });
 
   it('no_proxy: a listed host is reached directly, the proxy sees nothing', async () => {

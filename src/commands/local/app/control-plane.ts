@@ -4,7 +4,7 @@
 // GET /api/health as an ownstack control plane (local, or networked as in "Proxies on real hosts").
 import type { ApiClient } from '../../../api/client.js';
 import type { Context } from '../../../context.js';
-import { isCliError, UsageError } from '../../../errors.js';
+import { AuthError, FailedError, InterruptedError, isCliError, TimeoutError, UsageError } from '../../../errors.js';
 
 /** What GET /api/health names this project's control plane (src/api/schemas.ts `health`). */
 export const CONTROL_PLANE_SERVICE = 'ownstack-control-plane';
@@ -22,7 +22,10 @@ export async function localAppApi(ctx: Context): Promise<ApiClient> {
     if (h.service === CONTROL_PLANE_SERVICE) return api;
     why = `it identifies itself as ${JSON.stringify(h.service)}`;
   } catch (err) {
-    if (!isCliError(err)) throw err;
+    // Not reached at all (network, TLS, proxy: a failure with its cause), too slow, or refusing the
+    // token: that error as it is (exit 1, 4, …). An answer that is not ours is the refusal below.
+    const unreachable = err instanceof FailedError && err.cause !== undefined;
+    if (!isCliError(err) || unreachable || err instanceof AuthError || err instanceof TimeoutError || err instanceof InterruptedError) throw err;
     why = `GET /api/health did not identify it as an ownstack control plane (${err.message})`;
   }
   throw new UsageError(`local app commands manage the apps of an ownstack control plane, and ${where} (profile ${profile.name}) is not one: ${why}`, {
