@@ -7,7 +7,7 @@ import { HttpError, invalid } from '../http-error.js';
 import { applyCluster, checkApply } from '../service/cluster-apply.js';
 import { destroyCluster } from '../service/cluster-destroy.js';
 import { parseId } from '../service/deploys.js';
-import { Maintenance } from '../service/maintenance.js';
+import type { Maintenance } from '../service/maintenance.js';
 import type { Outcome } from '../service/service.js';
 import type { ClusterRow } from '../store/store.js';
 import { queryBool } from './request-target.js';
@@ -45,13 +45,14 @@ export interface Handler {
 }
 
 /** The handler of every route. */
-export function buildHandlers(deps: HttpDeps, dashboard: Dashboard): Record<RouteName, Handler> {
+export function buildHandlers(deps: HttpDeps & { maintenance: Maintenance }, dashboard: Dashboard): Record<RouteName, Handler> {
   const { service: svc, deploys } = deps;
   const tokenService = () => {
     if (!deps.tokens) throw new HttpError(501, { code: 'unavailable', message: 'this control plane keeps no tokens' });
     return deps.tokens;
   };
-  const maintenance = deps.maintenance ?? new Maintenance(svc, deps.fleet ?? null);
+  // The router's one instance, shared with the dashboard.
+  const { maintenance } = deps;
   return {
     health: {
       read: async () => ({ ok: true, service: 'ownstack-control-plane', version: deps.version, pid: process.pid }),

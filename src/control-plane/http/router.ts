@@ -102,7 +102,7 @@ export function createRequestHandler(deps: HttpDeps): { listener: (req: Incoming
     deploy: (ref, id) => deploys.show(ref, String(id)).body,
     maintenance: () => maintenance.list().body.hosts,
   });
-  const handlers = buildHandlers(deps, dashboard);
+  const handlers = buildHandlers({ ...deps, maintenance }, dashboard);
   const streams = new Set<(shutdown?: boolean) => void>();
   const tokenDigest = sha256(deps.token);
   const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
