@@ -39,9 +39,7 @@ export class AgentTokens {
 
   /** Creates a token for a cluster's agents; returns the token (only now) and its id. */
   create(clusterId: number, name: string): { id: number; token: string } {
-    const token = newToken();
-    const { lastInsertRowid } = this.store.run('INSERT INTO agent_tokens (cluster_id, kind, name, hash, created_at) VALUES (?, ?, ?, ?, ?)', clusterId, 'agent', name, tokenHash(token), now());
-    return { id: lastInsertRowid, token };
+    return this.createNamed('agent', clusterId, name);
   }
 
   /** A token of either kind (clusterId null: an operator token); returns the secret (only now) and its id. */
@@ -78,8 +76,8 @@ export class AgentTokens {
 
   /** The cluster a (not revoked) agent token belongs to, or null; `local`: the local replicas' token. */
   clusterOf(token: string): { clusterId: number; local: boolean } | null {
-    const row = this.store.get<{ cluster_id: number; name: string }>("SELECT cluster_id, name FROM agent_tokens WHERE hash = ? AND kind = 'agent' AND revoked_at IS NULL", tokenHash(token));
-    return row ? { clusterId: row.cluster_id, local: row.name === LOCAL_TOKEN_NAME } : null;
+    const who = this.identify(token);
+    return who?.kind === 'agent' ? { clusterId: who.clusterId, local: who.local } : null;
   }
 
   /** True when the token is a valid agent token of this cluster. */
