@@ -3,7 +3,6 @@
 // stream, Ctrl-C exits 0), the dashboard served by `local start --foreground` (the in-process
 // server bundle, a separate load path from the background control plane), and sign-in over the
 // `local start --listen` HTTPS listener (a Secure cookie there, even by a loopback address).
-import { spawn } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/net.js';
+import { spawnInPty } from '../helpers/pty.js';
 import { waitFor } from '../helpers/wait.js';
 import { assertBuilt, cleanEnv, cleanupHome, e2eHome, ok, okJson, ownstack, ownstackCommand, ROOT, serverInfo, startUpstreams, waitGone, type Upstream } from '../helpers/e2e.js';
 
@@ -101,9 +101,7 @@ describe('cluster status --watch', { timeout: 60_000 }, () => {
   });
 
   it('in a terminal: redraws the topology on every change; Ctrl-C exits 0', async () => {
-    const { file, args } = ownstackCommand(['cluster', 'status', 'api', '--watch']);
-    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const child = spawn('script', ['-qfec', [file, ...args].map(quote).join(' '), '/dev/null'], { env: { SHELL: '/bin/sh', ...cleanEnv(home) }, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnInPty(home, ['cluster', 'status', 'api', '--watch']);
     let raw = '';
     child.stdout.on('data', (c: Buffer) => (raw += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (raw += c.toString('utf8')));
