@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../atomic-file.js';
+import { isWildcardHost } from '../inputs/listen.js';
 import { isLoopbackHost } from '../inputs/loopback.js';
 
 /** What network.json holds: where to listen and the PEM files of the certificate and its key. */
@@ -50,18 +51,8 @@ export function removeNetwork(localDir: string): void {
   rmSync(networkFile(localDir), { force: true });
 }
 
-/** `ADDR:PORT` (IPv6 in brackets); `0.0.0.0` or `[::]` for every address. */
-export function parseListen(raw: string): { host: string; port: number } | null {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d{1,5})$/.exec(raw.trim());
-  if (!m) return null;
-  const host = m[1] ?? m[2]!;
-  const port = Number(m[3]);
-  if (isIP(host) === 0 || port < 1 || port > 65535) return null;
-  return { host, port };
-}
-
 export function listenUrl(s: Pick<NetworkSettings, 'host' | 'port'>): string {
-  const shown = s.host === '0.0.0.0' || s.host === '::' ? hostname() : s.host;
+  const shown = isWildcardHost(s.host) ? hostname() : s.host;
   return `https://${isIP(shown) === 6 ? `[${shown}]` : shown}:${s.port}`;
 }
 

@@ -17,6 +17,7 @@ import { createRequestHandler, type HttpLimits } from './http/router.js';
 import { startEdgeLoop, type EdgeLoop } from './runtime/edge-loop.js';
 import { IdempotencyStore } from './store/idempotency.js';
 import { escapeControls } from './log-line.js';
+import { listenUrl } from './network.js';
 import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './runtime/reconcile.js';
 import { Service } from './service/service.js';
 import { ProxyFleet } from './runtime/fleet.js';
@@ -255,7 +256,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   if (networkServer && opts.network) {
     const a = networkServer.address();
     const nport = typeof a === 'object' && a !== null ? a.port : opts.network.port;
-    networkUrl = `https://${isIP(opts.network.host) === 6 ? `[${opts.network.host}]` : opts.network.host}:${nport}`;
+    networkUrl = listenUrl({ host: opts.network.host, port: nport });
     log(`control plane listening on ${networkUrl} (TLS, for agents and operators on other hosts)`);
   }
 

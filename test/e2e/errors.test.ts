@@ -62,6 +62,18 @@ describe('--json: every error is one JSON object first on stderr', { timeout: 12
     expect(r.stderr).toBe("error: unknown command 'clustr'\nhint: did you mean cluster? (run with --help for usage)\n");
   });
 
+  it.each([
+    ['local start', ['local', 'start']],
+    ['proxy agent', ['proxy', 'agent', '--cluster', 'api', '--server', 'https://cp.example.com:8443', '--token-file', '/dev/null']],
+  ])('%s --listen: one ADDR:PORT rule, exit 2 naming the flag and the value, nothing started', async (_what, argv) => {
+    for (const bad of ['localhost:8443', '10.0.0.5', '0.0.0.0:0', '[fd00::zz]:80', ' 0.0.0.0:80']) {
+      const r = await ownstack(home, [...argv, '--listen', bad, '--json']);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(jsonError(r)).toMatchObject({ code: 'invalid', field: '--listen', value: bad, rule: expect.stringMatching(/^an IP address and port/) });
+    }
+    expect(existsSync(join(home, 'local', 'server.json'))).toBe(false);
+  });
+
   it('deploy:status with no deploys (3) and deploy:abort with nothing running (5)', async () => {
     await ok(home, ['cluster', 'create', 'api', '--hostname=api.example.com']);
     const status = await ownstack(home, ['cluster', 'deploy:status', 'api', '--json']);

@@ -1,11 +1,17 @@
 // `ownstack local …` through the built binary: apps, status, logs, foreground mode, a fixed port,
 // and exit codes 3 (not found, with did-you-mean) and 5 (switch refused) end to end.
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { checkServerIdentity } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caddyInstalled } from '../proxy-runtime/helpers.js';
 import { assertBuilt, BIN, cleanEnv, cleanupHome, e2eHome, localFiles, ok, okJson, ownstack, pidAlive, serverInfo, stopLocal, waitGone } from '../helpers/e2e.js';
+import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface App {
@@ -228,5 +234,28 @@ describe('local stop and the proxies', { timeout: 300_000 }, () => {
     for (const pid of pids) expect(await waitGone(pid, 5_000)).toBe(true);
     // Nothing left to stop the second time.
     expect(await okJson(home, ['local', 'stop', '--proxies'])).toMatchObject({ was_running: false, stopped_proxies: 0 });
+  });
+});
+
+describe('local start --listen on every address', { timeout: 120_000 }, () => {
+  it('names the network URL by this host name, which the self-signed certificate covers', async () => {
+    const tlsHome = e2eHome('local-listen');
+    try {
+      const port = await freePort();
+      const started = await okJson<{ network_url: string }>(tlsHome, ['local', 'start', `--listen=:${port}`, '--tls-self-signed']);
+      expect(started.network_url).toBe(`https://${hostname()}:${port}`);
+      // The name in the URL verifies against the certificate (connected through loopback).
+      const ca = readFileSync(join(tlsHome, 'local', 'tls', 'cert.pem'));
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpsRequest({ host: '127.0.0.1', port, servername: hostname(), path: '/api/health', ca, checkServerIdentity: (_h, cert) => checkServerIdentity(hostname(), cert) }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject).end();
+      });
+      expect(status).toBe(200);
+    } finally {
+      await cleanupHome(tlsHome);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { UsageError } from '../../errors.js';
 import { printJson } from '../../output/json.js';
 import { successLine } from '../../output/style.js';
 import { isLoopbackHost } from '../../inputs/loopback.js';
+import { isWildcardHost, parseListen } from '../../inputs/listen.js';
 
 export function define(cmd: Command): void {
   cmd
@@ -42,15 +43,12 @@ export function define(cmd: Command): void {
 declare const __VERSION__: string;
 
 const listenSchema = z.string().transform((raw, ctx) => {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]*)):(\d{1,5})$/.exec(raw);
-  const address = m ? (m[1] ?? m[2] ?? '') : '';
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || (address !== '' && isIP(address) === 0) || port < 1 || port > 65535) {
+  const at = parseListen(raw);
+  if (!at) {
     ctx.addIssue({ code: 'custom', message: 'an IP address and port, e.g. 0.0.0.0:80, 203.0.113.10:80 or [::]:80' });
     return z.NEVER;
   }
-  const wildcard = address === '' || address === '0.0.0.0' || address === '::';
-  return { address: wildcard ? null : address, port };
+  return { address: isWildcardHost(at.host) ? null : at.host, port: at.port };
 });
 
 const rangeSchema = z.string().transform((raw, ctx) => {
