@@ -205,6 +205,19 @@ describe('rolling', () => {
     expect(await memberStatus(h)).toEqual({ a: 'active', b: 'active' });
   });
 
+  test('--force drains a member even when no other member passes its check', async () => {
+    const h = await setup({
+      members: ['a', 'b'],
+      probe: async (o) => (o.origin.endsWith(':4002') ? { ok: false, status: null, error: 'ECONNREFUSED', ms: 1 } : { ok: true, status: 200, error: null, ms: 1 }),
+      runner: { healthAttempts: 2 },
+    });
+    const d = await startDeploy(h, { strategy: 'rolling', force: true });
+    const evs = await events(h, d.id);
+    expect(steps(evs)).toEqual(['a:draining', 'a:deploying', 'a:health-checking', 'a:undraining', 'a:done', 'b:draining', 'b:deploying', 'b:health-checking', 'b:failed']);
+    const final = await show(h, d.id);
+    expect(final.error ?? '').not.toMatch(/no other member is routable/);
+  });
+
   test('a member drained by the operator before the deploy is deployed and left drained', async () => {
     const h = await setup();
     await h.s.api('POST', '/api/clusters/api/members/c/drain', {});

@@ -16,7 +16,7 @@ export function define(cmd: Command): void {
   cmd
     .addArgument(completes(new Argument('<cluster>', 'cluster name or id'), 'cluster'))
     .addOption(new Option('--strategy <strategy>', 'parallel: every member at once; rolling: drain → deploy → healthy → undrain, one member at a time').choices(['parallel', 'rolling']))
-    .option('--force', 'start even when the control plane refuses (a rolling deploy with fewer than two active members cannot avoid downtime)')
+    .option('--force', 'rolling: drain each member even when no other member is routable right now (the cluster may then have no healthy member)')
     .option('--wait', 'wait for the deploy to finish (the default; accepted for scripts written for OwnStack\'s CLI)')
     .option('--detach', 'return as soon as the job is queued and print its id (follow it later with deploy:status --wait)')
     .option('--timeout <duration>', 'how long to wait before giving up watching (exit 6; the deploy goes on), e.g. 10m, 1h', '30m')
