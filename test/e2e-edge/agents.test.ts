@@ -44,8 +44,10 @@ const agents = new Map<string, ResultPromise>();
 const published = () => cf.records.map((r) => `${r.name} ${r.content}`).sort();
 const targets = (arn: string) => [...(alb.targets.get(arn)?.values() ?? [])].filter((t) => t.state !== 'draining').map((t) => `${t.id}:${t.port}`).sort();
 
-/** `ownstack proxy agent` for a cluster, on its own loopback address and state folder. */
-function startAgent(cluster: string, name: string, listen: string, publicAddress: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): void {
+/** `ownstack proxy agent` for a cluster, on its own loopback address and state folder, with its own agent token. */
+async function startAgent(cluster: string, name: string, listen: string, publicAddress: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const tokenFile = join(s.home, `${name}.token`);
+  await must(s, ['token', 'create', name, `--cluster=${cluster}`, `--output-file=${tokenFile}`]);
   const { file, args } = ownstackCommand([
     'proxy',
     'agent',
@@ -53,9 +55,8 @@ function startAgent(cluster: string, name: string, listen: string, publicAddress
     cluster,
     '--server',
     serverInfo(s.home)!.url,
-    // The cluster's agent token (the control plane writes it for its local replicas).
     '--token-file',
-    join(s.home, 'local', 'clusters', cluster, 'agent.token'),
+    tokenFile,
     '--listen',
     `${listen}:${AGENT_PORT}`,
     '--public-address',
@@ -119,8 +120,8 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
       'no proxy can be published by the cloudflare edge (each is refused, see above): it keeps nothing (no proxy was ever published) instead of publishing none',
     );
 
-    startAgent('web', 'edge-a', '127.0.15.1', '198.51.100.10');
-    startAgent('web', 'edge-b', '127.0.15.2', '203.0.113.20');
+    await startAgent('web', 'edge-a', '127.0.15.1', '198.51.100.10');
+    await startAgent('web', 'edge-b', '127.0.15.2', '203.0.113.20');
     await waitFor('the agents’ records', () => published().length === 4, 30_000, { detail: () => `${published().join('\n')}\n${serverLog(s).split('\n').slice(-10).join('\n')}` });
     expect(published()).toEqual([`api.${ZONE} 198.51.100.10`, `api.${ZONE} 203.0.113.20`, `www.${ZONE} 198.51.100.10`, `www.${ZONE} 203.0.113.20`]);
     expect(cf.records.every((r) => r.proxied)).toBe(true);
@@ -179,7 +180,7 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
 
   it('aws_alb, ip target group: the stand-in receives the registered public address on the agent’s port', async () => {
     await must(s, ['cluster', 'create', 'api', '--edge=aws_alb', `--alb-target-group-arn=${ARN_IP}`, '--proxy-count=1', '--hostname=api.example.net']);
-    startAgent('api', 'edge-c', '127.0.15.3', '203.0.113.21');
+    await startAgent('api', 'edge-c', '127.0.15.3', '203.0.113.21');
     await waitFor('the agent registered', () => targets(ARN_IP).length > 0, 30_000, { detail: () => serverLog(s).split('\n').slice(-10).join('\n') });
     expect(targets(ARN_IP)).toEqual([`203.0.113.21:${AGENT_PORT}`]);
     const registers = alb.requests.filter((r) => r.action === 'RegisterTargets');
@@ -189,9 +190,9 @@ describe.skipIf(!caddy)('the edge publishes the agents’ registered public addr
 
   it('aws_alb, instance target group: instance ids from --instance-id and from the instance metadata; an agent with neither is not registered and status says why', async () => {
     await must(s, ['cluster', 'create', 'shop', '--edge=aws_alb', `--alb-target-group-arn=${ARN_INSTANCE}`, '--proxy-count=1', '--hostname=shop.example.net']);
-    startAgent('shop', 'edge-d', '127.0.15.4', '10.0.1.4', ['--instance-id', INSTANCE_FROM_FLAG]);
-    startAgent('shop', 'edge-e', '127.0.15.5', '10.0.1.5', [], { AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint });
-    startAgent('shop', 'edge-f', '127.0.15.6', '10.0.1.6');
+    await startAgent('shop', 'edge-d', '127.0.15.4', '10.0.1.4', ['--instance-id', INSTANCE_FROM_FLAG]);
+    await startAgent('shop', 'edge-e', '127.0.15.5', '10.0.1.5', [], { AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint });
+    await startAgent('shop', 'edge-f', '127.0.15.6', '10.0.1.6');
     await waitFor('both instances registered', () => targets(ARN_INSTANCE).length === 2, 30_000, { detail: () => `${targets(ARN_INSTANCE).join(' ')}\n${serverLog(s).split('\n').slice(-10).join('\n')}` });
     expect(targets(ARN_INSTANCE)).toEqual([`${INSTANCE_FROM_FLAG}:${AGENT_PORT}`, `${INSTANCE_FROM_IMDS}:${AGENT_PORT}`]);
     expect(imds.requests).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/instance-id']);
