@@ -16,7 +16,7 @@ import type { DeployRunnerDeps } from './service/deploy-runner.js';
 import { createRequestHandler, type HttpLimits } from './http/router.js';
 import { startEdgeLoop, type EdgeLoop } from './runtime/edge-loop.js';
 import { IdempotencyStore } from './store/idempotency.js';
-import { escapeControls } from './log-line.js';
+import { escapeControl } from '../control-chars.js';
 import { listenUrl } from './network.js';
 import { noopRuntime, Reconciler, writeFileAtomic, type ProxyRuntime } from './runtime/reconcile.js';
 import { Service } from './service/service.js';
@@ -141,7 +141,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   }
   const sink = opts.log ?? (() => undefined);
   // One event per line: nothing a client sends (a path, a body, a name) can forge a log line.
-  const log = (line: string): void => sink(escapeControls(line));
+  const log = (line: string): void => sink(escapeControl(line));
   const localDir = join(opts.home, 'local');
   mkdirSync(localDir, { recursive: true, mode: 0o700 });
   chmodSync(localDir, 0o700);

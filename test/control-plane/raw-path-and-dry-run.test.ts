@@ -222,8 +222,9 @@ describe('server.log', () => {
     await send('POST', '/api/local/apps', { name: `bad${forged}` });
     await send('GET', `/api/local/apps/${encodeURIComponent(`x${forged}`)}`);
     await send('GET', `/api/clusters/${encodeURIComponent(`\u001b]0;title\u0007${forged}`)}/status`);
+    await send('GET', `/api/clusters/${encodeURIComponent('gpj.\u202eexe')}/status`);
     for (const line of s.logs) {
-      expect(line).not.toMatch(/[\n\r\u001b\u0007]/);
+      expect(line).not.toMatch(/[\n\r\u001b\u0007\u202e]/);
     }
     // The forged text is there, escaped, inside the line of the request that carried it.
     expect(s.logs.some((l) => l.includes('\\n2026-01-01T00:00:00.000Z DELETE'))).toBe(true);
